@@ -13,6 +13,7 @@ import type { AppContext } from '../deps.ts';
 import type { PendingAudit } from '../audit/index.ts';
 import type { BackgroundService } from '../services.ts';
 import { Case } from '../../models/case.ts';
+import { User } from '../../models/user.ts';
 import { MailLog } from '../../models/mail-log.ts';
 import { renderEmail } from '../mail/render.ts';
 import { isLocale, DEFAULT_LOCALE } from '../i18n/index.ts';
@@ -258,6 +259,16 @@ export async function dispatchOnce(ctx: AppContext, opts: DispatchOptions): Prom
     }
     if (addressed === 'nobody') {
       const lastError = 'no one in HR to tell (no officer, HR lead, HR e-mail or administrator)';
+      await log({ status: 'dead', lastError });
+      await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
+      result.dead += 1;
+      continue;
+    }
+    // A staff member disabled after the e-mail was queued (a panel digest, a reminder): not sent. Queued
+    // while SMTP was down, it could otherwise reach someone who has left, hours later, with the names
+    // of candidates (security review s37). Applicants' e-mails are settled when queued, as before.
+    if (await User.exists({ email: item.to.toLowerCase(), role: { $ne: 'applicant' }, disabledAt: { $ne: null } })) {
+      const lastError = 'not sent: the recipient\'s account was disabled after the e-mail was queued';
       await log({ status: 'dead', lastError });
       await record(item, { status: 'dead', attempts, lastAttemptAt: now, lastError });
       result.dead += 1;

@@ -11,6 +11,9 @@ import { dispatchOnce } from '../../server/outbox/index.ts';
 import { vnEndOfDay } from '../../server/calendar/index.ts';
 import { Evaluation } from '../../models/evaluation.ts';
 import { PanelConflict } from '../../models/panel-conflict.ts';
+import { Case } from '../../models/case.ts';
+import { MailLog } from '../../models/mail-log.ts';
+import { User } from '../../models/user.ts';
 import { workflowContext, APP_URL, type WorkflowTestContext } from './context.ts';
 
 const vn = (s: string) => new Date(`${s}+07:00`);
@@ -75,5 +78,28 @@ describe('workflow: the panel\'s daily e-mail of new candidates to score (walk s
       expect(mail.html).not.to.include(`${APP_URL}/cases/`);
     }
     for (const none of [member, gone, offPanel, applicant]) expect(w.smtp.to(none.email), none.name).to.have.length(0);
+  });
+
+  it('does not send a queued e-mail to a member disabled before it went out (security s37); the mail log says why', async () => {
+    const institute = await createInstitute();
+    const call = await createCall({ institute, checklist: [] });
+    const member = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Dr. Leaving Soon', panelCalls: [call._id] });
+    const kept = await createUser({ role: 'hr_officer', institute, locale: 'en', name: 'Dr. Staying', panelCalls: [call._id] });
+    const applicant = await createUser({ role: 'applicant', locale: 'en' });
+    const c = await createCase({ applicant, call, stage: 'evaluation', stageEnteredAt: vn('2026-12-07T09:00:00'), stageDueAt: vnEndOfDay(vn('2026-12-21T12:00:00')), profile: { fullName: 'Candidate Named In It' } });
+    // Queued by Tuesday morning's run (new since Monday; SMTP down, say); the member leaves before the dispatcher sends it.
+    const tuesday = new Date(w.clock.now.getTime() + 26 * 3_600_000);
+    const queued = await runReminders(w.ctx, tuesday);
+    expect(queued.panelDigests).to.be.at.least(2);
+    await User.updateOne({ _id: member._id }, { $set: { disabledAt: new Date() } });
+    await dispatchOnce(w.ctx, { owner: 'test', caseIds: [c._id], now: tuesday });
+    await w.smtp.waitForTo(kept.email, /Candidate Named In It|new candidate/);
+    const items = ((await Case.findById(c._id, { outbox: 1 }).lean())!.outbox ?? []).filter((i) => i.template === 'panel_digest');
+    const toGone = items.find((i) => i.to === member.email.toLowerCase());
+    expect(toGone?.status, 'the disabled member\'s e-mail').to.equal('dead');
+    expect(toGone?.lastError).to.match(/account was disabled/);
+    expect(w.smtp.messages.filter((m) => m.to.includes(member.email.toLowerCase())), 'nothing reached the disabled member').to.have.length(0);
+    const row = await MailLog.findOne({ source: 'case', key: toGone!.key } as never).lean();
+    expect(row?.status).to.equal('dead');
   });
 });
