@@ -546,6 +546,12 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
           .filter((s) => isSupportOverdue(s, now))
           .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureLateAuthority' : 'workflow.resumed.procedureLateInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
           .join(' '),
+        // The procedures under way and on time, each with its date and working days: what she waits on
+        // while the case was held (walk s37: the e-mail gave the stage's target only, not the filed permit's).
+        proceduresRunning: (caseDoc.supportTracks ?? [])
+          .filter((s) => s.dueAt && !isSupportOverdue(s, now) && (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && !((s.status === 'requested' || s.status === 'preparing') && filingTargetWithheld(s.kind, caseDoc)))
+          .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureRunningAuthority' : 'workflow.resumed.procedureRunningInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
+          .join(' '),
       };
     },
   },

@@ -413,6 +413,8 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     const [resumeMail, ...more2] = await mails();
     expect(more2).to.have.length(0);
     expect(resumeMail!.text).to.include(resumeWhy).and.match(/working days/);
+    // What she waits on: the filed permit's decision date and its working days, not only the stage's target.
+    expect(resumeMail!.text).to.match(/Work permit: with the authority; its decision is due by 12 Jan 2027 \(\d+ working days? left\)/);
     const p = await phone();
     const mine = await myPage(p, 'resumed');
     expect(await timelineOf(p, `/applications/${caseId}`), 'both reasons on her timeline').to.include(holdWhy).and.include(resumeWhy);
