@@ -12,7 +12,7 @@ import { SHORTLIST_SORTS, type HoldFacts, type Shortlist, type ShortlistCallRow,
 import type { HiddenRowWays } from './close-scoring.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
-import { vnDateKey } from '../calendar/index.ts';
+import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { HOLD_REVIEW_MAX_DAYS } from '../workflow/transitions.ts';
 import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -23,6 +23,7 @@ import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatDecimal } from '../views/numbers.ts';
 import { fieldErrorText } from '../support/field-errors.ts';
+import { deadlineLeft } from '../procedures/service.ts';
 
 /** A score for display, two decimals in the page's language (4,40 / 4.40); lists sort on the number itself. */
 export function formatScore(n: number | null | undefined, locale: string): string {
@@ -88,6 +89,8 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
         // A candidate held after the panel stays in the ranking, marked with the hold's reason.
         heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
+        // Shortlisted: the leader's decision is due by the stage's deadline, counted as HR's queue counts it.
+        decisionDue: r.decisionDueAt && list.calendar ? decisionDue(t, ctx, list.calendar, r.decisionDueAt) : undefined,
         // The recommendations' cell under a hidden score: the notice's words, short (paused while held).
         hiddenShort: r.scoreHidden ? t(r.stage === 'on_hold' ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : '',
       })),
@@ -104,6 +107,12 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
     tracks: TRACKS,
     sorts: SHORTLIST_SORTS,
   };
+}
+
+/** "Decision due 7 May 2027 · 4 working days left" (or "… overdue"), on the queue's count (procedures/service.ts deadlineLeft). */
+function decisionDue(t: T, ctx: Context, calendar: WorkingCalendar, at: Date): { text: string; overdue: boolean; datetime: string } {
+  const left = deadlineLeft(tOf(ctx), calendar, ctx.now, at);
+  return { text: t('shortlists.decisionDue', { date: formatDay(at, ctx.locale), left: left.text }), overdue: left.overdue, datetime: vnDateKey(at) };
 }
 
 /**
