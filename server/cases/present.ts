@@ -183,7 +183,7 @@ const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
   closed: ['close'],
   rejected: ['reject'],
   // A declined offer is stored as withdrawn: "Offer declined" says how the case ended ("→ Withdrawn" read as something else).
-  withdrawn: ['withdraw', 'decline_offer', 'record_decline'],
+  withdrawn: ['withdraw', 'decline_offer', 'record_decline', 'withdraw_offer'],
   on_hold: ['put_on_hold'],
 };
 

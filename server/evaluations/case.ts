@@ -38,7 +38,7 @@ async function panelPapers(caseDoc: CaseDoc): Promise<PanelPaper[]> {
   return docs.filter((d) => isEvaluationDocument(d.type) && d.status !== 'rejected').sort((a, b) => a.type.localeCompare(b.type) || (a.slot ?? 0) - (b.slot ?? 0)).map((d) => ({ id: String(d._id), type: d.type, name: d.originalName }));
 }
 
-export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
+export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold', 'withdraw_offer'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 type Completeness = Awaited<ReturnType<typeof documentCompleteness>> extends Map<string, infer V> ? V : never;
@@ -194,7 +194,7 @@ async function caseStage(caseId: Types.ObjectId): Promise<{ _id: Types.ObjectId;
  * otherwise the history note.
  */
 function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, reviewBy }: DecideCaseOptions): TransitionOptions {
-  const payload = action === 'reject' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '', ...(toldReason !== undefined ? { toldReason } : {}) } : { note: reason };
+  const payload = action === 'reject' || action === 'withdraw_offer' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '', ...(toldReason !== undefined ? { toldReason } : {}) } : { note: reason };
   return { app, ctx, caseId, action, expectedVersion: version, payload, asDecision: true };
 }
 
@@ -275,8 +275,8 @@ export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promi
  * default in the candidate's language (the one their e-mail is written in), for the confirmation
  * page to prefill.
  */
-export async function toldReasonDefault(caseDoc: CaseDoc, action: 'reject' | 'put_on_hold' = 'reject'): Promise<string> {
+export async function toldReasonDefault(caseDoc: CaseDoc, action: 'reject' | 'put_on_hold' | 'withdraw_offer' = 'reject'): Promise<string> {
   const applicant = await User.findById(caseDoc.applicant, { locale: 1, email: 1 }).lean();
   const locale = applicant ? recipientLocale(applicant) : 'vi';
-  return translator(locale)(action === 'put_on_hold' ? 'shortlists.decide.told.holdDefault' : 'shortlists.decide.told.default');
+  return translator(locale)(action === 'put_on_hold' ? 'shortlists.decide.told.holdDefault' : action === 'withdraw_offer' ? 'shortlists.decide.told.withdrawDefault' : 'shortlists.decide.told.default');
 }

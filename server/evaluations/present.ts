@@ -228,7 +228,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : d.action === 'withdraw_offer' ? (d.toldReason ? 'toldWithdraw' : 'toldMissing') : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),
@@ -306,7 +306,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     decisions,
     // What was decided already (the section said only that no decision was left).
     taken: view.taken.map((d) => takenDecisionView(t, ctx.locale, d)),
-    decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' })),
+    decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' || d === 'withdraw_offer' })),
     // A hold needs the day HR reviews it (the workflow's put_on_hold checks: after today, a working day, within the limit).
     holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
@@ -365,9 +365,9 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     call: call.toObject(),
     action,
     actionLabel: t(`shortlists.decide.actions.${action}`),
-    danger: action === 'reject',
+    danger: action === 'reject' || action === 'withdraw_offer',
     // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
-    final: action === 'reject' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
+    final: action === 'reject' || action === 'withdraw_offer' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
     reason,
     // Decided without the panel's scores (lead s35): said before it is taken, and carried to the confirm step.
     withoutScores: withoutScores === true,

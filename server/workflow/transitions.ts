@@ -34,6 +34,7 @@ export const ACTIONS = [
   'put_on_hold',
   'resume',
   'withdraw',
+  'withdraw_offer',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -200,6 +201,9 @@ export const PAYLOADS = {
   // A leader's rejection after the panel: the reason stays internal; the candidate is told
   // `toldReason`, in words the leader checked on the confirmation page (the e-mail and their page).
   rejectAfterPanel: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
+  // A leader withdraws an offer not yet answered: the reason stays internal (the history note), the
+  // candidate is told `toldReason`, checked on the confirmation page, as a rejection after the panel.
+  withdrawOffer: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
@@ -331,6 +335,11 @@ export const TRANSITIONS: readonly Transition[] = [
   // The applicant declined by e-mail or post: HR records it (how, the day received, their reason) and the
   // portal decline's e-mail confirms it to them. It ends the case, so it is confirmed first, as HR's other endings.
   { action: 'record_decline', from: ['offer'], to: 'withdrawn', roles: HR, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.record_decline, confirm: true },
+  // A leader withdraws the offer while the applicant has not answered it (walk s37 #2): the case ends as
+  // withdrawn, as when the applicant declines (decline_offer, record_decline): a terminal stage has no
+  // deadline and its procedures are no longer worked (models/case-deadline.ts, procedures' `stopped`).
+  // Leaders as approve_offer's; a decision, so only through the shortlist's confirmation step.
+  { action: 'withdraw_offer', from: ['offer'], to: 'withdrawn', roles: LEADER, template: 'offer_withdrawn', payload: PAYLOADS.withdrawOffer, decision: true },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },
