@@ -177,7 +177,7 @@ const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
   screening: ['start_screening'],
   awaiting_applicant: ['request_info'],
   evaluation: ['send_to_evaluation'],
-  shortlisted: ['shortlist'],
+  shortlisted: ['shortlist', 'reconsider'],
   offer: ['approve_offer'],
   arrived: ['mark_arrived'],
   closed: ['close'],

@@ -14,7 +14,7 @@ import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDeci
 import { formatDateTime, formatDay } from '../views/time.ts';
 import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { HOLD_REVIEW_MAX_DAYS } from '../workflow/transitions.ts';
-import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
+import { RECONSIDER_DAYS, TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN, canScoreIt } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
@@ -228,7 +228,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : d.action === 'withdraw_offer' ? (d.toldReason ? 'toldWithdraw' : 'toldMissing') : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : d.action === 'withdraw_offer' ? (d.toldReason ? 'toldWithdraw' : 'toldMissing') : d.action === 'reconsider' ? (d.toldReason ? 'toldReconsider' : 'toldShortlist') : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),
@@ -367,7 +367,7 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     actionLabel: t(`shortlists.decide.actions.${action}`),
     danger: action === 'reject' || action === 'withdraw_offer',
     // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
-    final: action === 'reject' || action === 'withdraw_offer' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
+    final: action === 'reject' || action === 'withdraw_offer' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays, reconsiderDays: RECONSIDER_DAYS }) : undefined,
     reason,
     // Decided without the panel's scores (lead s35): said before it is taken, and carried to the confirm step.
     withoutScores: withoutScores === true,

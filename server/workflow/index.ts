@@ -402,6 +402,13 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       return { ...(typeof payload.toldReason === 'string' ? { toldReason: payload.toldReason } : {}), ...(stopped.length ? { proceduresStopped: t('workflow.offerWithdrawn.proceduresStopped', { kinds: stopped.join(', ') }) } : {}) };
     },
   },
+  // A rejection after the panel reconsidered (walk s37 #3): the reason internal, the words for the
+  // candidate on the event and in their e-mail, with the shortlist's new decision date (as `shortlist`'s).
+  reconsider: {
+    note: ({ payload }) => String(payload.reason),
+    event: ({ payload }) => ({ internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) }),
+    mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), ...(typeof f.payload.toldReason === 'string' ? { toldReason: f.payload.toldReason } : {}) }),
+  },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
   // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {
