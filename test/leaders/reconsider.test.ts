@@ -84,6 +84,10 @@ describe('leaders: reconsidering a rejection made after the panel', function () 
     expect((await Case.findById(kase._id).lean())!.stage).to.equal('rejected');
     const res = await confirm(leader, page.text, TOLD);
     expect(res.status, res.text.slice(0, 400)).to.equal(303);
+    // Back on the case's page, which says it was done (the flash) and lists the decision.
+    const after = await leader.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(after.status).to.equal(200);
+    expect(after.text).to.match(/data-decision="(withdraw_offer|reconsider)"/);
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('shortlisted');
     expect(c.history.at(-1)).to.include({ action: 'reconsider', from: 'rejected', to: 'shortlisted', note: REASON, internal: true, told: TOLD });

@@ -92,6 +92,10 @@ describe('leaders: withdrawing an offer', function () {
 
     const res = await confirm(leader, page.text, TOLD);
     expect(res.status, res.text.slice(0, 400)).to.equal(303);
+    // Back on the case's page, which says it was done (the flash) and lists the decision.
+    const after = await leader.get(String(res.headers.location)).set('Accept', 'text/html');
+    expect(after.status).to.equal(200);
+    expect(after.text).to.match(/data-decision="(withdraw_offer|reconsider)"/);
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('withdrawn');
     expect(c.history.at(-1)).to.include({ action: 'withdraw_offer', from: 'offer', to: 'withdrawn', note: REASON, internal: true, told: TOLD });
