@@ -130,8 +130,9 @@ function sameWords(a: string, b: string): boolean {
  * The decisions whose candidate is told words written for them beside the internal reason: a
  * rejection, and a hold (walk s34: a leader's hold told the candidate the review date, never why).
  */
-function toldFor(action: Decision | undefined): action is 'reject' | 'put_on_hold' {
-  return action === 'reject' || action === 'put_on_hold';
+function toldFor(action: Decision | undefined): action is 'reject' | 'put_on_hold' | 'withdraw_offer' | 'reconsider' {
+  // And a withdrawn offer, a rejection reconsidered (walk s37 #2, #3): the candidate is told what changed in the leader's words.
+  return action === 'reject' || action === 'put_on_hold' || action === 'withdraw_offer' || action === 'reconsider';
 }
 
 /** What a rejected candidate is told (the confirmation page's field, prefilled), required. */

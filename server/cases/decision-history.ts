@@ -12,7 +12,7 @@ import type { TFunction } from 'i18next';
 import type { Locale } from '../i18n/index.ts';
 import { reasonToldToApplicant } from './applicant-view.ts';
 
-export const DECISION_EVENTS: ReadonlySet<string> = new Set(['shortlist', 'approve_offer', 'reject', 'put_on_hold', 'resume']);
+export const DECISION_EVENTS: ReadonlySet<string> = new Set(['shortlist', 'approve_offer', 'reject', 'put_on_hold', 'resume', 'withdraw_offer', 'reconsider']);
 
 interface DecisionEventLike {
   at: Date;

@@ -177,13 +177,13 @@ const STAGE_NAMED_BY: Readonly<Partial<Record<Stage, readonly string[]>>> = {
   screening: ['start_screening'],
   awaiting_applicant: ['request_info'],
   evaluation: ['send_to_evaluation'],
-  shortlisted: ['shortlist'],
+  shortlisted: ['shortlist', 'reconsider'],
   offer: ['approve_offer'],
   arrived: ['mark_arrived'],
   closed: ['close'],
   rejected: ['reject'],
   // A declined offer is stored as withdrawn: "Offer declined" says how the case ended ("→ Withdrawn" read as something else).
-  withdrawn: ['withdraw', 'decline_offer', 'record_decline'],
+  withdrawn: ['withdraw', 'decline_offer', 'record_decline', 'withdraw_offer'],
   on_hold: ['put_on_hold'],
 };
 

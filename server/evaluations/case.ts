@@ -22,6 +22,7 @@ import { decidesBlind } from '../policies/shortlist.ts';
 import { evaluationsForViewer, type CaseEvaluations } from './index.ts';
 import { panelSizeOf } from './panel.ts';
 import { documentCompleteness, invalidateShortlist, type HoldFacts } from './shortlist.ts';
+import { reconsiderableRejection } from '../workflow/transitions.ts';
 import { currentDocuments } from '../documents/index.ts';
 import { isEvaluationDocument } from '../policies/document.ts';
 
@@ -38,7 +39,7 @@ async function panelPapers(caseDoc: CaseDoc): Promise<PanelPaper[]> {
   return docs.filter((d) => isEvaluationDocument(d.type) && d.status !== 'rejected').sort((a, b) => a.type.localeCompare(b.type) || (a.slot ?? 0) - (b.slot ?? 0)).map((d) => ({ id: String(d._id), type: d.type, name: d.originalName }));
 }
 
-export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold'] as const;
+export const DECISIONS = ['shortlist', 'reject', 'approve_offer', 'put_on_hold', 'withdraw_offer', 'reconsider'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 type Completeness = Awaited<ReturnType<typeof documentCompleteness>> extends Map<string, infer V> ? V : never;
@@ -113,7 +114,8 @@ async function holdOf(caseDoc: HeldCase): Promise<HoldFacts | undefined> {
 
 export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call: CallDoc; caseDoc: CaseDoc }): Promise<ShortlistCase> {
   const [evals, docs, panel, taken, panelSize, held, papers] = await Promise.all([evaluationsForViewer({ ctx, caseId: caseDoc._id, call, kase: caseDoc }), documentCompleteness([caseDoc._id], call), panelScores({ call, caseId: caseDoc._id }), decisionsTaken(caseDoc), panelSizeOf(call), holdOf(caseDoc), panelPapers(caseDoc)]);
-  const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a));
+  // A rejection is offered for reconsidering only while its row's guard would take it (a leader's, within RECONSIDER_DAYS).
+  const decisions = availableActions(caseDoc, actorOf(ctx), { decisions: true }).filter((a): a is Decision => (DECISIONS as readonly string[]).includes(a) && (a !== 'reconsider' || !!reconsiderableRejection(caseDoc, ctx.now)));
   // A panel member from another institute reads each outcome, never its words (server/policies/case.ts readReasons).
   const shown = can(ctx.actor, 'case.readReasons', caseDoc) ? taken : taken.map(({ toldReason: _told, ...d }) => ({ ...d, reason: '', reasonsKept: true }));
   // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
@@ -194,7 +196,7 @@ async function caseStage(caseId: Types.ObjectId): Promise<{ _id: Types.ObjectId;
  * otherwise the history note.
  */
 function decisionStep({ app, ctx, caseId, action, version, reason, toldReason, reviewBy }: DecideCaseOptions): TransitionOptions {
-  const payload = action === 'reject' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '', ...(toldReason !== undefined ? { toldReason } : {}) } : { note: reason };
+  const payload = action === 'reject' || action === 'withdraw_offer' || action === 'reconsider' ? { reason, toldReason } : action === 'put_on_hold' ? { note: reason, reviewBy: reviewBy ?? '', ...(toldReason !== undefined ? { toldReason } : {}) } : { note: reason };
   return { app, ctx, caseId, action, expectedVersion: version, payload, asDecision: true };
 }
 
@@ -275,8 +277,8 @@ export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promi
  * default in the candidate's language (the one their e-mail is written in), for the confirmation
  * page to prefill.
  */
-export async function toldReasonDefault(caseDoc: CaseDoc, action: 'reject' | 'put_on_hold' = 'reject'): Promise<string> {
+export async function toldReasonDefault(caseDoc: CaseDoc, action: 'reject' | 'put_on_hold' | 'withdraw_offer' | 'reconsider' = 'reject'): Promise<string> {
   const applicant = await User.findById(caseDoc.applicant, { locale: 1, email: 1 }).lean();
   const locale = applicant ? recipientLocale(applicant) : 'vi';
-  return translator(locale)(action === 'put_on_hold' ? 'shortlists.decide.told.holdDefault' : 'shortlists.decide.told.default');
+  return translator(locale)(action === 'put_on_hold' ? 'shortlists.decide.told.holdDefault' : action === 'withdraw_offer' ? 'shortlists.decide.told.withdrawDefault' : action === 'reconsider' ? 'shortlists.decide.told.reconsiderDefault' : 'shortlists.decide.told.default');
 }

@@ -33,7 +33,8 @@ export interface PanelScores {
 export function isPanelDecision(step: { action?: string | null; from?: string | null; actorRole?: string | null; role?: string | null }): boolean {
   const panel = step.from === 'evaluation' || step.from === 'shortlisted';
   // A leader's hold from the panel's stages (walk32 #2); HR's holds are HR's (the case page lists them).
-  return step.action === 'shortlist' || step.action === 'approve_offer' || (step.action === 'reject' && panel) || (step.action === 'put_on_hold' && panel && (step.actorRole ?? step.role) === 'leader');
+  // A withdrawn offer is the leaders' too (walk s37 #2): only a leader's row takes a case from `offer` to `withdrawn` so.
+  return step.action === 'shortlist' || step.action === 'approve_offer' || step.action === 'withdraw_offer' || step.action === 'reconsider' || (step.action === 'reject' && panel) || (step.action === 'put_on_hold' && panel && (step.actorRole ?? step.role) === 'leader');
 }
 
 /** How many complete scorecards the case has, against the call's minimum. */

@@ -12,9 +12,9 @@ import { SHORTLIST_SORTS, type HoldFacts, type Shortlist, type ShortlistCallRow,
 import type { HiddenRowWays } from './close-scoring.ts';
 import type { ComparedCase, Decision, DecidedMeanwhile, ShortlistCase, TakenDecision } from './case.ts';
 import { formatDateTime, formatDay } from '../views/time.ts';
-import { vnDateKey } from '../calendar/index.ts';
+import { vnDateKey, type WorkingCalendar } from '../calendar/index.ts';
 import { HOLD_REVIEW_MAX_DAYS } from '../workflow/transitions.ts';
-import { TOLD_REASON_MAX } from '../workflow/transitions.ts';
+import { RECONSIDER_DAYS, TOLD_REASON_MAX } from '../workflow/transitions.ts';
 import type { CaseDoc } from '../../models/case.ts';
 import { REASON_MAX, REASON_MIN, canScoreIt } from './decision.ts';
 import type { StepPreview } from '../workflow/index.ts';
@@ -23,6 +23,7 @@ import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatDecimal } from '../views/numbers.ts';
 import { fieldErrorText } from '../support/field-errors.ts';
+import { deadlineLeft } from '../procedures/service.ts';
 
 /** A score for display, two decimals in the page's language (4,40 / 4.40); lists sort on the number itself. */
 export function formatScore(n: number | null | undefined, locale: string): string {
@@ -88,6 +89,8 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         decisionText: r.decision ? t('shortlists.rowDecision', { decision: t(`shortlists.history.outcomes.${r.decision.action}`), who: r.decision.who || t('shortlists.decide.meanwhile.someone'), date: formatDay(r.decision.at, ctx.locale) }) : '',
         // A candidate held after the panel stays in the ranking, marked with the hold's reason.
         heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
+        // Shortlisted: the leader's decision is due by the stage's deadline, counted as HR's queue counts it.
+        decisionDue: r.decisionDueAt && list.calendar ? decisionDue(t, ctx, list.calendar, r.decisionDueAt) : undefined,
         // The recommendations' cell under a hidden score: the notice's words, short (paused while held).
         hiddenShort: r.scoreHidden ? t(r.stage === 'on_hold' ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : '',
       })),
@@ -104,6 +107,12 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
     tracks: TRACKS,
     sorts: SHORTLIST_SORTS,
   };
+}
+
+/** "Decision due 7 May 2027 · 4 working days left" (or "… overdue"), on the queue's count (procedures/service.ts deadlineLeft). */
+function decisionDue(t: T, ctx: Context, calendar: WorkingCalendar, at: Date): { text: string; overdue: boolean; datetime: string } {
+  const left = deadlineLeft(tOf(ctx), calendar, ctx.now, at);
+  return { text: t('shortlists.decisionDue', { date: formatDay(at, ctx.locale), left: left.text }), overdue: left.overdue, datetime: vnDateKey(at) };
 }
 
 /**
@@ -219,7 +228,7 @@ export function takenDecisionView(t: T, locale: string, d: TakenDecision) {
   const language = t(`shortlists.decide.languages.${d.locale}`);
   const role = d.role ? t(`dashboard.decisions.roles.${d.role}`, { defaultValue: '' }) : '';
   const who = d.who ? (role ? `${d.who} (${role})` : d.who) : role || t('shortlists.decide.meanwhile.someone');
-  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : 'toldApprove';
+  const told = d.reasonsKept ? 'reasonsKept' : d.action === 'reject' ? (d.toldReason ? 'toldReject' : 'toldMissing') : d.action === 'shortlist' ? 'toldShortlist' : d.action === 'put_on_hold' ? (d.toldReason ? 'toldHoldWords' : 'toldHold') : d.action === 'withdraw_offer' ? (d.toldReason ? 'toldWithdraw' : 'toldMissing') : d.action === 'reconsider' ? (d.toldReason ? 'toldReconsider' : 'toldShortlist') : 'toldApprove';
   return {
     action: d.action,
     outcome: t(`shortlists.history.outcomes.${d.action}`),
@@ -297,7 +306,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     decisions,
     // What was decided already (the section said only that no decision was left).
     taken: view.taken.map((d) => takenDecisionView(t, ctx.locale, d)),
-    decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' })),
+    decisionOptions: decisions.map((d) => ({ value: d, label: t(`shortlists.decide.actions.${d}`), checked: form.decisionValues?.action === d || decisions.length === 1, danger: d === 'reject' || d === 'withdraw_offer' })),
     // A hold needs the day HR reviews it (the workflow's put_on_hold checks: after today, a working day, within the limit).
     holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
@@ -356,9 +365,9 @@ export function confirmDecisionPage({ ctx, call, caseDoc, action, reason, previe
     call: call.toObject(),
     action,
     actionLabel: t(`shortlists.decide.actions.${action}`),
-    danger: action === 'reject',
+    danger: action === 'reject' || action === 'withdraw_offer',
     // A rejection is final (DESIGN §2 gives leaders approve or reject, no undo): said as HR's is, with when the data goes.
-    final: action === 'reject' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays }) : undefined,
+    final: action === 'reject' || action === 'withdraw_offer' ? t('shortlists.decide.final', { stage: t(`workflow.stages.${preview.to}`), days: retentionDays, reconsiderDays: RECONSIDER_DAYS }) : undefined,
     reason,
     // Decided without the panel's scores (lead s35): said before it is taken, and carried to the confirm step.
     withoutScores: withoutScores === true,

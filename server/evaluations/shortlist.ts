@@ -22,6 +22,7 @@ import { can } from '../policies/index.ts';
 import { REJECTED_AFTER_PANEL } from '../policies/case.ts';
 import { isPanelDecision } from './decision.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
+import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 
 export const SHORTLIST_SORTS = ['score', 'achievements', 'submitted', 'name'] as const;
 export const PAGE_SIZE = 25;
@@ -73,6 +74,8 @@ export interface ShortlistRow {
   decision?: { action: string; at: Date; who: string };
   /** On hold after the panel (listed for those who may open it): the hold's reason, unless not theirs to read (readReasons). */
   held?: { reason?: string } & HoldFacts;
+  /** Shortlisted: the day the leader's decision (offer or reject) is due, the stage's deadline HR's queue shows too. */
+  decisionDueAt?: Date;
 }
 
 /** Who held a case and when, and its review day (HR resumes it then or takes it further): scoring a held case is paused, and the page says so (lead s35). */
@@ -90,6 +93,8 @@ export interface Shortlist {
   query: ShortlistQuery;
   /** Who can score the call's cases (its leaders and named members): each row says how many of them did. */
   panelSize: number;
+  /** The holiday calendar the decision deadlines are counted on (the queue's count: procedures/service.ts deadlineLeft). */
+  calendar?: WorkingCalendar;
 }
 
 const SORTS: Record<(typeof SHORTLIST_SORTS)[number], Record<string, 1 | -1>> = {
@@ -109,6 +114,7 @@ interface CaseRow {
   /** Where a held case returns (its scores' hidden-scores rule reads it: policies/shortlist.ts scoringOpen). */
   resumeStage?: string | null;
   submittedAt?: Date;
+  stageDueAt?: Date | null;
   profile?: { fullName?: string; countryOfResidence?: string; nationality?: string; field?: string; highestDegree?: string };
   pubs?: number;
   pats?: number;
@@ -204,6 +210,7 @@ function rankedRows(callId: Types.ObjectId, q: ShortlistQuery, withHeld: boolean
         score: 1,
         resumeStage: 1,
         submittedAt: 1,
+        stageDueAt: 1,
         'profile.fullName': 1,
         'profile.countryOfResidence': 1,
         'profile.nationality': 1,
@@ -311,13 +318,14 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
   const cases = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
   const ids = cases.map((c) => c._id);
 
-  const [allSheets, docs, { decisions: decided, holdReasons, holds }, conflicts, panelSize] = await Promise.all([
+  const [allSheets, docs, { decisions: decided, holdReasons, holds }, conflicts, panelSize, calendar] = await Promise.all([
     callSheets(callId, scorecardKeys),
     documentCompleteness(ids, call),
     latestDecisions(ctx, cases),
     // The page's cases only, one indexed query ({ call, case }).
     ids.length ? PanelConflict.aggregate<{ _id: Types.ObjectId; members: Types.ObjectId[] }>([{ $match: { call: callId, case: { $in: ids } } }, { $group: { _id: '$case', members: { $push: '$member' } } }]) : Promise.resolve([]),
     panelSizeOf(call),
+    loadCalendar(),
   ]);
   // Only the conflicts of members on the panel now count it down, as the server's minimum does
   // (decision.ts panelScores): one removed since is out of its size already (security review s35b).
@@ -359,10 +367,11 @@ export async function loadShortlist({ ctx, call, query: q }: LoadShortlistOption
       recommendations: visible ? list.map((s) => ({ member: names.get(String(s.member)) ?? '—', recommendation: s.recommendation })) : [],
       documents: docs.get(String(c._id)) ?? { required: 0, accepted: 0, rejected: 0, expired: 0, complete: true },
       ...(decision ? { decision: { action: decision.action, at: decision.at, who: names.get(String(decision.actor)) ?? '' } } : {}),
+      ...(c.stage === 'shortlisted' && c.stageDueAt ? { decisionDueAt: c.stageDueAt } : {}),
       ...(c.stage === 'on_hold' ? { held: { ...(holdReasons.has(String(c._id)) ? { reason: holdReasons.get(String(c._id))! } : {}), ...holdFacts(holds.get(String(c._id)), names) } } : {}),
     };
   });
-  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize };
+  return { rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), query: q, panelSize, calendar };
 }
 
 /**

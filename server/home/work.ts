@@ -62,6 +62,8 @@ const DECISION_STAGES = ['evaluation', 'shortlisted'] as const;
 export interface DecisionCount {
   stage: (typeof DECISION_STAGES)[number];
   n: number;
+  /** Shortlisted: the earliest decision deadline (the stage's stageDueAt), to count the working days to it on the page. */
+  nextDueAt?: Date;
 }
 
 /**
@@ -73,6 +75,17 @@ export interface DecisionCount {
 export async function leaderDecisions(user: UserDoc): Promise<DecisionCount[]> {
   if (user.role !== 'leader' || !user.institute) return [];
   // Kept like the officer's counts (per institute: every leader of it sees the same figures).
-  return keptDecisions.get(String(user.institute), () => Promise.all(DECISION_STAGES.map(async (stage) => ({ stage, n: await Case.countDocuments({ institute: user.institute, stage }) }))));
+  return keptDecisions.get(String(user.institute), () =>
+    Promise.all(
+      DECISION_STAGES.map(async (stage) => {
+        const n = await Case.countDocuments({ institute: user.institute, stage });
+        if (stage !== 'shortlisted' || n === 0) return { stage, n };
+        // The offer-or-reject decision has the shortlisted stage's deadline (STAGE_DEADLINES): the nearest one.
+        // Few cases are shortlisted at a time (the benchmark's institute: tens), so the sort is small.
+        const next = await Case.findOne({ institute: user.institute, stage, stageDueAt: { $ne: null } }, { stageDueAt: 1 }).sort({ stageDueAt: 1 }).lean<{ stageDueAt?: Date | null }>();
+        return next?.stageDueAt ? { stage, n, nextDueAt: next.stageDueAt } : { stage, n };
+      }),
+    ),
+  );
 }
 const keptDecisions = new KeptReads<DecisionCount[]>(5_000, { forgetOn: onCaseWrite });

@@ -390,6 +390,25 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     event: lateEvent,
     mail: (f, _set, locale) => ({ ...(typeof f.payload.reason === 'string' ? { reason: f.payload.reason } : {}), ...offerAnswerMail(f, locale, false) }),
   },
+  // A leader's withdrawal of the offer: the reason is the internal history note; the words written for
+  // the candidate go on the event (both timelines) and into their e-mail, as a leader's hold's do. The
+  // e-mail names the procedures that stop with it (any requested, in preparation or lodged).
+  withdraw_offer: {
+    note: ({ payload }) => String(payload.reason),
+    event: ({ payload }) => ({ internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) }),
+    mail: ({ payload, caseDoc }, _set, locale) => {
+      const t = translator(locale);
+      const stopped = (caseDoc.supportTracks ?? []).filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)).map((s) => t(`procedures.inSentence.${s.kind}`));
+      return { ...(typeof payload.toldReason === 'string' ? { toldReason: payload.toldReason } : {}), ...(stopped.length ? { proceduresStopped: t('workflow.offerWithdrawn.proceduresStopped', { kinds: stopped.join(', ') }) } : {}) };
+    },
+  },
+  // A rejection after the panel reconsidered (walk s37 #3): the reason internal, the words for the
+  // candidate on the event and in their e-mail, with the shortlist's new decision date (as `shortlist`'s).
+  reconsider: {
+    note: ({ payload }) => String(payload.reason),
+    event: ({ payload }) => ({ internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) }),
+    mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), ...(typeof f.payload.toldReason === 'string' ? { toldReason: f.payload.toldReason } : {}) }),
+  },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
   // before the offer was made), with how it came, and marked late as the portal's; the applicant gets the portal acceptance's e-mail.
   record_acceptance: {

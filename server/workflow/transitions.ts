@@ -34,6 +34,8 @@ export const ACTIONS = [
   'put_on_hold',
   'resume',
   'withdraw',
+  'withdraw_offer',
+  'reconsider',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -200,6 +202,11 @@ export const PAYLOADS = {
   // A leader's rejection after the panel: the reason stays internal; the candidate is told
   // `toldReason`, in words the leader checked on the confirmation page (the e-mail and their page).
   rejectAfterPanel: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
+  // A leader withdraws an offer not yet answered: the reason stays internal (the history note), the
+  // candidate is told `toldReason`, checked on the confirmation page, as a rejection after the panel.
+  withdrawOffer: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
+  // A leader takes back a rejection after the panel (walk s37 #3): an internal reason, and the words the candidate is told.
+  reconsider: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
@@ -307,6 +314,29 @@ export function offerReady(c: { offerTerms?: { position?: string | null; letter?
 
 const offerTermsAttached: Guard = async ({ caseDoc }) => (offerReady(caseDoc) ? undefined : { offer: 'workflow.missing.offerTerms' });
 
+/**
+ * How long after a rejection after the panel a leader may reconsider it, in calendar days. No law sets
+ * it (the institute's own recruitment decision): the product's choice, a month, long enough to correct
+ * a mistake or take up a candidate when the one chosen declines, short enough that a rejected candidate
+ * is not left in doubt; and less than the default retention (RETENTION_DAYS, 365) before their data goes.
+ */
+export const RECONSIDER_DAYS = 30;
+
+/**
+ * The case's rejection that a leader may reconsider: still rejected, by the leader's decision row
+ * (from evaluation or shortlisted: HR's rejection at screening is another row, never
+ * reconsidered here), taken at most RECONSIDER_DAYS before `now`. Undefined otherwise.
+ */
+export function reconsiderableRejection(c: { stage?: unknown; history?: ReadonlyArray<{ action?: string | null; from?: string | null; at?: Date | null }> | null }, now: Date): { at: Date; until: Date } | undefined {
+  if (c.stage !== 'rejected') return undefined;
+  const rejection = c.history?.findLast((h) => h.action === 'reject');
+  if (!rejection?.at || (rejection.from !== 'evaluation' && rejection.from !== 'shortlisted')) return undefined;
+  const until = new Date(rejection.at.getTime() + RECONSIDER_DAYS * 86_400_000);
+  return now.getTime() <= until.getTime() ? { at: rejection.at, until } : undefined;
+}
+
+const rejectedAfterPanelRecently: Guard = async ({ caseDoc, now }) => (reconsiderableRejection(caseDoc, now) ? undefined : { action: { key: 'workflow.missing.reconsider', params: { days: RECONSIDER_DAYS } } });
+
 const HR: Role[] = ['hr_officer'];
 const LEADER: Role[] = ['leader'];
 const APPLICANT: Role[] = ['applicant'];
@@ -331,6 +361,14 @@ export const TRANSITIONS: readonly Transition[] = [
   // The applicant declined by e-mail or post: HR records it (how, the day received, their reason) and the
   // portal decline's e-mail confirms it to them. It ends the case, so it is confirmed first, as HR's other endings.
   { action: 'record_decline', from: ['offer'], to: 'withdrawn', roles: HR, template: 'offer_declined', assigneeNotice: 'offer_answered', payload: PAYLOADS.record_decline, confirm: true },
+  // A leader withdraws the offer while the applicant has not answered it (walk s37 #2): the case ends as
+  // withdrawn, as when the applicant declines (decline_offer, record_decline): a terminal stage has no
+  // deadline and its procedures are no longer worked (models/case-deadline.ts, procedures' `stopped`).
+  // Leaders as approve_offer's; a decision, so only through the shortlist's confirmation step.
+  { action: 'withdraw_offer', from: ['offer'], to: 'withdrawn', roles: LEADER, template: 'offer_withdrawn', payload: PAYLOADS.withdrawOffer, decision: true },
+  // A leader takes back their institute's rejection after the panel (walk s37 #3): back on the shortlist
+  // with the stage's fresh deadline, only for the decision row's rejection and within RECONSIDER_DAYS.
+  { action: 'reconsider', from: ['rejected'], to: 'shortlisted', roles: LEADER, guard: rejectedAfterPanelRecently, template: 'rejection_reconsidered', deadline: { workingDays: STAGE_DEADLINES.shortlisted! }, payload: PAYLOADS.reconsider, decision: true },
   { action: 'mark_arrived', from: ['onboarding'], to: 'arrived', roles: HR, template: 'arrived', guard: entryProceduresGranted, deadline: { workingDays: STAGE_DEADLINES.arrived! }, payload: PAYLOADS.mark_arrived },
   { action: 'close', from: ['arrived'], to: 'closed', roles: HR, template: 'closed', guard: proceduresSettled, confirm: true },
   { action: 'put_on_hold', from: OPEN_STAGES.filter((s) => s !== 'draft' && s !== 'on_hold'), to: 'on_hold', roles: HR, template: 'on_hold', payload: PAYLOADS.put_on_hold, confirm: true },

@@ -188,7 +188,7 @@ describe('leaders in the browser: shortlist, compare, approve an offer, dashboar
     const told = (await page.textContent('#preview-text'))!;
     expect(told).not.to.include('carefully compared');
     // Said final before it is confirmed, as HR's rejection is.
-    expect(await page.textContent('#decision-final')).to.include('This decision is final: it cannot be undone');
+    expect(await page.textContent('#decision-final')).to.include('This decision ends the application: only a rejection can be reconsidered, by a leader of the institute within 30 days');
     await click(page, '#confirm-decision');
     expect(page.url()).to.match(new RegExp(`/shortlists/${w.call._id}$`));
     // The rejected case has left the ranked list; the stage filter finds it, the row says the decision,

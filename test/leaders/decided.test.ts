@@ -90,9 +90,9 @@ describe('leaders: what was decided, by whom and when, and finding the decided c
 
     const rejectReason = 'Internal: the budget covers one post and another candidate fits better.';
     const rejected = await decide(leaderVi, kase, 'reject', rejectReason);
-    // Said final before it is confirmed, as HR's rejection is (Vietnamese page).
+    // Said before it is confirmed, as HR's rejection is (Vietnamese page): it ends the application, reconsidered only within 30 days (walk s37 #3).
     const final = decodeHtml(/<p class="notice-warn" id="decision-final" role="note">([^<]*)<\/p>/.exec(rejected.page)![1]!);
-    expect(final).to.include('Quyết định này là cuối cùng');
+    expect(final).to.include('Quyết định này kết thúc hồ sơ: chỉ quyết định từ chối có thể được lãnh đạo viện xem xét lại trong vòng 30 ngày');
     expect(final).to.include('“Không được chọn”');
     expect(final).to.match(/sau \d+ ngày/);
 
@@ -112,8 +112,9 @@ describe('leaders: what was decided, by whom and when, and finding the decided c
     expect(told).to.include('Ông/Bà');
     expect(en.text).to.include('class="prewrap decision-told" lang="vi"');
     expect(history).to.include(told);
-    // Nothing left to decide, and that is no longer all the section says.
-    expect(en.text).to.include('No decision is available to you at this stage.');
+    // Nothing left to decide but reconsidering the rejection, within 30 days of it (walk s37 #3).
+    expect(en.text).to.include('value="reconsider"');
+    expect(en.text).not.to.include('value="reject"');
 
     const vi = await leaderVi.get(caseUrl(kase._id)).set('Accept', 'text/html');
     const viHistory = historyOf(vi.text);

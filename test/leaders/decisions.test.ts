@@ -473,11 +473,14 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     const panel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(res.text)![1]!);
     expect(panel).to.include('Trần Quyết Định (Leader) took the decision “Approve the offer” on ');
     expect(panel).to.match(/on \d{1,2} [A-Z][a-z]{2} \d{4}/);
-    // No decision is left: the reason is shown read-only, to copy; the link reopens the case as it is.
-    expect(res.text).to.include('No decision is available to you at this stage.');
-    expect(panel).to.match(/<textarea id="stale-reason" readonly rows="4">Internal: the other candidate fits the lab better.<\/textarea>/);
-    // The words for the candidate, as the confirmation page had them, kept too (not sent).
-    expect(panel).to.match(/<textarea id="stale-told" readonly rows="4">The selection panel has carefully compared your application/);
+    // The rejection is no longer offered; withdrawing the offer is (walk s37), so the reason is kept in
+    // the form (not read-only, to copy); the link reopens the case as it is.
+    expect(res.text).not.to.include('value="reject"');
+    expect(res.text).to.include('value="withdraw_offer"');
+    expect(res.text).not.to.include('id="stale-reason"');
+    expect(res.text).to.match(/<textarea[^>]*name="reason"[^>]*>Internal: the other candidate fits the lab better.<\/textarea>/);
+    // The words for the candidate, as the confirmation page had them, kept too (not sent): in the form, which still has a decision.
+    expect(res.text).to.match(/<input type="hidden" name="toldReason" value="The selection panel has carefully compared your application/);
     expect(res.text).to.include(`<a href="${caseUrl(kase._id)}" id="decision-stale-link">See the case as it is now</a>`);
     const c = (await Case.findById(kase._id).lean())!;
     expect(c.stage).to.equal('offer');
@@ -488,7 +491,8 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
     const viPanel = decodeHtml(/<div class="decision-stale" id="decision-stale" role="alert">([\s\S]*?)<\/div>/.exec(vi.text)![1]!);
     expect(viPanel).to.include('Trần Quyết Định (Lãnh đạo) đã quyết định “');
     expect(viPanel).to.match(/lúc \d{1,2}\/\d{1,2}\/\d{4}/);
-    expect(viPanel).to.include('Lý do viết trước khi tải lại trang.');
+    // Kept in the form (withdrawing the offer is still open to them).
+    expect(decodeHtml(vi.text)).to.match(/name="reason"[^>]*>Lý do viết trước khi tải lại trang.<\/textarea>/);
     expect(viPanel).to.include('Xem hồ sơ như hiện tại');
     // Only the one decision's e-mail.
     await dispatchOnce(t.ctx, { owner: 'leaders-test', caseIds: [kase._id] });

@@ -353,12 +353,12 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
 
   it('Thursday, a decision to change: the leader is told what can be changed and by whom; HR resumes the candidate the leader held, who reads in Vietnamese what changed and what comes next; the timeline says who, when, why', async () => {
     const ld = await staff(w.leader);
-    // A rejection and an offer are final for the leader: the pages say there is no decision to take
-    // (walk s37 finding: no reversal of a rejection nor withdrawal of an offer in the product).
-    for (const key of ['lukas', 'chau']) {
+    // This walk found no reversal of a rejection nor withdrawal of an offer (walk s37 #2, #3): now the
+    // rejection of this week can be reconsidered (within 30 days), the offer withdrawn, each the only decision offered.
+    for (const [key, only] of [['lukas', 'reconsider'], ['chau', 'withdraw_offer']] as const) {
       await visit(ld, caseUrl('A', key));
-      expect(await ld.$('.decision-form'), `${key}: no decision form`).to.equal(null);
-      expect(await mainText(ld), key).to.include('Anh/Chị không có quyết định nào để đưa ra ở giai đoạn này');
+      const options = await ld.$$eval('.decision-form input[name="action"]', (els) => els.map((e) => e.getAttribute('value') ?? ''));
+      expect(options, key).to.deep.equal([only]);
     }
     // Linh, held on Monday while the 2027 budget was awaited: the budget came, the leader asks HR to resume her case.
     await visit(ld, caseUrl('B', 'linh'));
