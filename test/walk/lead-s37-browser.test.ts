@@ -178,7 +178,7 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
     const soon = await ld.$$eval('tbody tr', (trs) => trs.map((tr) => (tr.textContent ?? '').replace(/\s+/g, ' ').trim()).filter((r) => r.includes('TA-')));
     show('due soon', soon.join('\n'));
     expect(soon, 'one case near its deadline').to.have.length(1);
-    expect(soon[0]).to.include('Priya Raman').and.match(/Giấy phép lao động\s*còn 6 ngày làm việc/);
+    expect(soon[0]).to.include('Priya Raman').and.match(/Giấy phép lao động: cơ quan có thẩm quyền quyết định\s*còn 6 ngày làm việc/);
     // Within a call, the dashboard's links keep it: battery call B holds both procedures.
     await visit(ld, `/dashboard?call=${w.callB._id}`);
     expect(await ld.getAttribute('#overdue-cases', 'href')).to.equal(`/cases?procedures=1&call=${w.callB._id}`);
