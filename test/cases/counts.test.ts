@@ -53,8 +53,8 @@ describe('cases: counts in English plurals (1 and 2) and in Vietnamese', () => {
     const late = await mk('residence_card', vn('2027-02-26'));
 
     const queue = (await page(await signedIn(t, hr), '/cases?size=100&sort=due')).text;
-    expect(rowOf(queue, `data-case="${one._id}"`)).to.include('Work permit 1 working day left');
-    expect(rowOf(queue, `data-case="${two._id}"`)).to.include('Visa 2 working days left');
+    expect(rowOf(queue, `data-case="${one._id}"`)).to.include('Work permit: the authority&#x27;s decision 1 working day left');
+    expect(rowOf(queue, `data-case="${two._id}"`)).to.include('Visa: the authority&#x27;s decision 2 working days left');
     expect(rowOf(queue, `data-case="${late._id}"`)).to.include('1 working day overdue');
 
     const a = await signedIn(t, hr);
