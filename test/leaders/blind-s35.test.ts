@@ -8,7 +8,7 @@
 // What the applicant is told does not change. Real database, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, followConfirm, submitForm, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm, submitForm, type Agent, decodeHtml, words } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -28,11 +28,6 @@ async function applicantCase(...args: Parameters<typeof makeCase>) {
   invalidateShortlist(made.kase.call);
   return made;
 }
-
-function decodeHtml(s: string): string {
-  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
 async function score(kase: CaseDoc, member: UserDoc, scores: Record<string, number> = { research: 4, fit: 3 }) {
   await Evaluation.create({ case: kase._id, call: kase.call, member: member._id, scores, recommendation: 'yes', submittedAt: new Date() });

@@ -4,7 +4,7 @@
 // day as the stage's deadline; the decision is audited and listed among the dashboard's decisions.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, followConfirm, submitForm, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, type Agent, decodeHtml, words } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -13,12 +13,8 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
 
-function decodeHtml(s: string): string {
-  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 /** The confirmation form's words for the candidate, as its field holds them. */
 const toldIn = (form: string) => decodeHtml(/<textarea[^>]*name="toldReason"[^>]*>([\s\S]*?)<\/textarea>/.exec(form)![1]!).trim();
-const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
 /** A weekday about two weeks ahead ('YYYY-MM-DD'; December has no public holiday in Vietnam to fall on). */
 function weekdayAhead(days = 14): string {

@@ -5,7 +5,7 @@
 // the new decision date; HR's timeline shows who, when, why. Real app, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, followConfirm, submitForm, csrfFrom, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -18,10 +18,6 @@ import { ValidationError } from '../../server/errors.ts';
 import { RECONSIDER_DAYS } from '../../server/workflow/transitions.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
 
-function decodeHtml(s: string): string {
-  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 const DAY = 86_400_000;
 
 describe('leaders: reconsidering a rejection made after the panel', function () {

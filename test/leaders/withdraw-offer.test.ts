@@ -6,7 +6,7 @@
 // HR, the applicant and panel members are refused; hostile payloads are refused. Real app, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, followConfirm, submitForm, csrfFrom, type Agent } from '../support/http.ts';
+import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -17,11 +17,6 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { ForbiddenError } from '../../server/errors.ts';
 import { makeWorld, applicantCase, type World } from './context.ts';
-
-function decodeHtml(s: string): string {
-  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
 
 describe('leaders: withdrawing an offer', function () {
   this.timeout(60_000);

@@ -58,6 +58,22 @@ export function useBrowser(): BrowserUse {
 }
 
 /** Clicks what leads to another page and waits until that page has loaded. */
+/**
+ * Collects into `errors` what a page must never do: throw a script error, log a console error other
+ * than a refusal the walk provokes (`refusals`: HTTP statuses the browser logs), or answer 5xx.
+ */
+export function watchPage(page: Page, errors: string[], refusals: readonly number[] = [404, 409, 413, 415, 422]): Page {
+  const refused = new RegExp(`status of (${refusals.join('|')})`);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !refused.test(m.text())) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  return page;
+}
+
 export async function clickAndWait(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.click(selector)]);
 }

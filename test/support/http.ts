@@ -60,3 +60,11 @@ export async function removeHoliday(a: Agent, holidayId: string, reason = 'Enter
   const confirm = await a.get(`/admin/holidays/${holidayId}/delete`).set('Accept', 'text/html');
   return a.post(`/admin/holidays/${holidayId}/delete`).type('form').set('Accept', 'text/html').send({ _csrf: csrfFrom(confirm.text), seen: seenFrom(confirm.text), reason });
 }
+
+/** A page's HTML with its character references decoded (what a reader sees of a text). */
+export function decodeHtml(s: string): string {
+  return s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16))).replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** A page's words: its tags dropped, its references decoded, its spaces squashed. */
+export const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { focusProblem, pageProblems } from '../support/page-checks.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { Call } from '../../models/call.ts';
@@ -78,16 +78,7 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (403|404|409|413|415|422)/.test(m.text())) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-    });
-    return page;
-  };
+  const watch = (page: Page) => watchPage(page, errors, [403, 404, 409, 413, 415, 422]);
   const mainText = async (p: Page) => squash((await p.textContent('main'))!);
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `call-s36-${name}.png`), fullPage: true });
   /** The page as it stands held to page-checks.ts (its language, one h1, labels, errors tied, a phone's width). */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { focusProblem, pageProblems } from '../support/page-checks.ts';
 import { TEST_PASSWORD } from '../support/factories.ts';
 import { Case } from '../../models/case.ts';
@@ -53,16 +53,7 @@ describe('walk s37: an institute leader\'s week over two calls, and each applica
     await t?.close();
   });
 
-  const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (404|409|422)/.test(m.text())) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-    });
-    return page;
-  };
+  const watch = (page: Page) => watchPage(page, errors, [404, 409, 422]);
   const mainText = async (p: Page) => squash((await p.textContent('main'))!);
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `lead-s37-${name}.png`), fullPage: true });
   /** The page as it stands held to page-checks.ts; a tablet's pages keep to its width too. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -83,16 +83,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (404|409|413|415|422)/.test(m.text())) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-    });
-    return page;
-  };
+  const watch = (page: Page) => watchPage(page, errors);
   const mainText = async (p: Page) => squash((await p.textContent('main'))!);
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `life-s35-${name}.png`), fullPage: true });
   const widthIs = async (p: Page, width: number, what: string) => expect(await p.evaluate('document.documentElement.scrollWidth'), `${what} keeps to ${width} px`).to.equal(width);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { pageProblems } from '../support/page-checks.ts';
 import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
@@ -92,16 +92,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const watch = (page: Page) => {
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of (404|409|413|415|422)/.test(m.text())) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('response', (r) => {
-      if (r.status() >= 500) errors.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-    });
-    return page;
-  };
+  const watch = (page: Page) => watchPage(page, errors);
   const mainText = async (p: Page) => squash((await p.textContent('main'))!);
   const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `trouble-s37-${name}.png`), fullPage: true });
   /** The page as its reader has it: the shared checks (language, headings, labels, errors, the phone's width), no "bạn", its main text. */
