@@ -115,7 +115,7 @@ describe('procedures: a residence card recorded earlier is checked again when th
       expect(html).to.match(/data-track="residence_card"[\s\S]*?<span class="badge err" data-status="approved">/);
       expect(block(html, 'id="planner"', '</section>')).to.include(issuedEn);
       const procedure = text((await page(en, `/cases/${c._id}/procedures/residence_card`)).text);
-      expect(procedure).to.include(`<p class="field-error" data-card-problem>${issuedEn}</p>`);
+      expect(procedure).to.include(`<p class="problem-text" data-card-problem>${issuedEn}</p>`);
 
       const vi = await signedIn(t, hrVi);
       const viHtml = (await page(vi, `/cases/${c._id}`)).text;
