@@ -27,7 +27,7 @@
 // Held: the pending decision is bound to its user, call, case and version (another leader's id, a
 // replay after the decision, a POST without the CSRF token change nothing).
 import { expect } from 'chai';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,6 +104,18 @@ describe('security s37: the embedded database\'s backupSnapshot, port.json and f
     const files = readdirSync(dir).filter((f) => /^(journal-|snapshot-|port\.json|credentials)/.test(f));
     expect(files.some((f) => f.startsWith('journal-')), files.join(', ')).to.equal(true);
     for (const f of files) expect(statSync(path.join(dir, f)).mode & 0o777, f).to.equal(0o600);
+  });
+
+  it('closes a folder made before (0755) when it opens it: no other account reaches its files', async () => {
+    const older = path.join(path.dirname(dir), 'older-db');
+    mkdirSync(older, { mode: 0o755 });
+    chmodSync(older, 0o755);
+    const other = await startEmbeddedMongo({ dbPath: older, port: 0 });
+    try {
+      expect(statSync(older).mode & 0o777).to.equal(0o700);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('reads port.json only when it names the process holding the lock, and a restart removes a killed server\'s', async () => {

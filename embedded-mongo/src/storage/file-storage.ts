@@ -7,7 +7,7 @@
 //                          least `lazySectionBytes` are read and checked when first used, not at open.
 //   journal-<gen>.log      records committed after snapshot-<gen> was started
 // State = newest complete snapshot (gen S, or empty with S = 0) + every journal with gen >= S, in order.
-import { open as openFile, mkdir, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, open as openFile, mkdir, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { constants as fsConstants, readSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -693,6 +693,9 @@ export class FileStorage implements Storage {
     try {
       // Every document of every database is in this folder: its owner's alone, whatever the umask (security review s37).
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // A folder made before that (0755 under the usual umask) closed too: without search permission on
+      // it, no other account reaches its files, whatever their own modes.
+      await chmod(this.dir, 0o700);
       await this.acquireLock();
       // A killed server's port.json names a port that is no longer this directory's (port-file.ts).
       await removePortFile(this.dir);
