@@ -41,8 +41,10 @@ describe('workflow: a digest\'s carrier resolved the same day does not make a se
     const now = w.clock.now;
     const digestsOf = async () => (await Case.find({ _id: { $in: ids } }).lean()).flatMap((c) => c.outbox.filter((i) => i.template === 'overdue_digest' && i.to === lead.email.toLowerCase()));
 
-    expect((await runReminders(w.ctx, now)).digests, 'the morning digest').to.equal(1);
-    expect((await digestsOf()).map((i) => String(i.key))).to.have.length(1);
+    // Counted on this lead's cases: the database is shared with the suite's other tests, whose overdue
+    // cases may carry digests of their own.
+    await runReminders(w.ctx, now);
+    expect((await digestsOf()).map((i) => String(i.key)), 'the morning digest').to.have.length(1);
     await dispatchOnce(w.ctx, { owner: 'test', caseIds: ids });
     await w.smtp.waitForTo(lead.email, /quá hạn/);
 
@@ -52,7 +54,10 @@ describe('workflow: a digest\'s carrier resolved the same day does not make a se
     const newDue = vnEndOfDay(vn('2026-12-28T12:00:00'));
     await Case.updateOne({ _id: carrier._id }, { $set: { stage: 'evaluation', stageEnteredAt: vn('2026-12-07T10:00:00'), stageDueAt: newDue, nextDueAt: newDue } });
 
-    for (const h of [3, 4, 9]) expect((await runReminders(w.ctx, new Date(now.getTime() + h * HOUR))).digests, `${h} hours later`).to.equal(0);
+    for (const h of [3, 4, 9]) {
+      await runReminders(w.ctx, new Date(now.getTime() + h * HOUR));
+      expect(await digestsOf(), `${h} hours later`).to.have.length(1);
+    }
     await dispatchOnce(w.ctx, { owner: 'test', caseIds: ids });
     await new Promise((r) => setTimeout(r, 300));
     expect(w.smtp.to(lead.email), 'one digest that day').to.have.length(1);
@@ -60,8 +65,10 @@ describe('workflow: a digest\'s carrier resolved the same day does not make a se
 
     // Tuesday: the case still late gets its digest, once.
     const tuesday = vn('2026-12-08T08:00:00');
-    expect((await runReminders(w.ctx, tuesday)).digests).to.equal(1);
-    expect((await runReminders(w.ctx, new Date(tuesday.getTime() + HOUR))).digests).to.equal(0);
+    await runReminders(w.ctx, tuesday);
+    expect(await digestsOf(), 'Tuesday\'s digest').to.have.length(2);
+    await runReminders(w.ctx, new Date(tuesday.getTime() + HOUR));
+    expect(await digestsOf(), 'an hour later').to.have.length(2);
     const second = (await digestsOf()).filter((i) => String(i.key).includes('2026-12-08'));
     expect(second).to.have.length(1);
   });
