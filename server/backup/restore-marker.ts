@@ -4,9 +4,10 @@
 // refuses to start on those folders, whose files may be only some of the backup's and whose
 // database may be missing (a new, empty one would be made) or half built; a second restore of the
 // same backup finishes the work, another is refused unless --force moves everything aside.
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { syncDirectory, writeFileDurably } from '../support/durable-write.ts';
 
 export const RESTORE_MARKER = 'restore-in-progress.json';
 
@@ -19,34 +20,16 @@ export interface RestoreMarker {
   startedAt: string;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Written durably (file and folder synced) before anything else goes into `dir`. */
+/** Written durably (writeFileDurably: file and folder synced) before anything else goes into `dir`. */
 export async function writeRestoreMarker(dir: string, marker: RestoreMarker): Promise<void> {
   const file = path.join(dir, RESTORE_MARKER);
-  const temp = `${file}.writing`;
-  const fh = await open(temp, 'w', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify(marker, null, 1)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(temp, file);
-  await syncDir(dir);
+  await writeFileDurably(file, `${JSON.stringify(marker, null, 1)}\n`, { mode: 0o600, temp: `${file}.writing` });
 }
 
 export async function removeRestoreMarker(dir: string): Promise<void> {
   await rm(path.join(dir, RESTORE_MARKER), { force: true });
   await rm(path.join(dir, `${RESTORE_MARKER}.writing`), { force: true });
-  await syncDir(dir);
+  await syncDirectory(dir);
 }
 
 /** The marker in `dir`, if any; one that cannot be read still says a restore did not finish. */

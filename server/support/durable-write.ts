@@ -1,8 +1,9 @@
 // A file written so that a crash or a power cut leaves either the old file or the whole new one,
 // never a part: the bytes go to a temporary file, which is flushed to the disk (fsync), renamed over
 // the file, and the rename itself made durable (fsync of the folder). Used by the file mail transport
-// (server/mail/mailer.ts), the backup's manifest (server/backup/manifest.ts) and the data-encryption
-// key file (server/crypto/keyring.ts), which wrote these steps three times.
+// (server/mail/mailer.ts), the backup's files (server/backup/manifest.ts), the restore's marker
+// (server/backup/restore-marker.ts) and the data-encryption key file (server/crypto/keyring.ts),
+// which each wrote these steps themselves.
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
