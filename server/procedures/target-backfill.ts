@@ -14,7 +14,7 @@
 // those are told apart by the timeline, where every target HR moved is a support_update event with
 // targetTo (a232206). No count and such an event: HR's, left alone.
 import { Case } from '../../models/case.ts';
-import { hasMark, setMark } from '../../models/counter.ts';
+import { hasMark } from '../../models/counter.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { User } from '../../models/user.ts';
 import { HIRING_STAGES, type Stage, type SupportKind } from '../../models/constants.ts';
@@ -28,6 +28,7 @@ import { formatDay } from '../views/time.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from './deadline-job-case.ts';
 import { filingWindow, lodgingTarget } from './rules.ts';
 import { deadlineDays, isSupportOverdue, plain, procedureEmail, type ProcedureChange, type TrackState } from './service.ts';
+import { backfillCasesOnce, type BackfillStep } from './tracks-backfill.ts';
 
 /** The mark that the filing targets' backfill has run on this database. */
 export const TARGET_BACKFILL = 'backfill:work-permit-target';
@@ -98,7 +99,7 @@ export function applicantToldTarget(outbox: readonly OutboxLike[], kind: string,
 }
 
 /** Moves one case's stale targets against the version read; false when the case changed meanwhile. */
-async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context, c: StoredCase, calendar: WorkingCalendar): Promise<'moved' | 'none' | 'changed'> {
+async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context, c: StoredCase, calendar: WorkingCalendar): Promise<BackfillStep> {
   const now = ctx.now;
   const history = c.history ?? [];
   const tracks = (c.supportTracks ?? []).map(plain);
@@ -148,7 +149,7 @@ async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context
   if (res.matchedCount !== 1) return 'changed';
   await settleCaseAudits(c._id, [audit]);
   await refreshForecast({ caseId: c._id, now, calendar });
-  return 'moved';
+  return 'written';
 }
 
 /**
@@ -160,28 +161,18 @@ async function moveOne(app: Pick<AppContext, 'config'> | undefined, ctx: Context
  * and runs again: a target already moved is no longer on the opening day, so nothing moves twice.
  */
 export async function backfillLodgingTargets(opts: { app?: Pick<AppContext, 'config'>; now?: Date; batchSize?: number } = {}): Promise<number> {
+  // Looked at first too, so that a database done with it does not load the calendar for nothing.
   if (await hasMark(TARGET_BACKFILL)) return 0;
   const ctx = systemContext({ now: opts.now ?? new Date() });
   const calendar = await loadCalendar();
-  const filter = {
-    stage: { $in: [...HIRING_STAGES, 'on_hold'] as Stage[] },
-    supportTracks: { $elemMatch: { kind: { $in: [...WINDOWED] }, status: { $in: ['requested', 'preparing'] }, dueAt: { $ne: null } } },
-  };
-  const cursor = Case.find(filter, FIELDS).lean<StoredCase[]>().cursor({ batchSize: opts.batchSize ?? 500 });
-  let moved = 0;
-  try {
-    for await (const first of cursor) {
-      let c: StoredCase | null = first;
-      for (let attempt = 0; c && attempt < 3; attempt += 1) {
-        const r = await moveOne(opts.app, ctx, c, calendar);
-        if (r === 'moved') moved += 1;
-        if (r !== 'changed') break;
-        c = await Case.findOne({ _id: first._id, ...filter }, FIELDS).lean<StoredCase>();
-      }
-    }
-  } finally {
-    await cursor.close();
-  }
-  await setMark(TARGET_BACKFILL);
-  return moved;
+  return backfillCasesOnce<StoredCase>({
+    mark: TARGET_BACKFILL,
+    filter: {
+      stage: { $in: [...HIRING_STAGES, 'on_hold'] as Stage[] },
+      supportTracks: { $elemMatch: { kind: { $in: [...WINDOWED] }, status: { $in: ['requested', 'preparing'] }, dueAt: { $ne: null } } },
+    },
+    fields: FIELDS,
+    batchSize: opts.batchSize,
+    step: (c) => moveOne(opts.app, ctx, c, calendar),
+  });
 }

@@ -10,7 +10,6 @@
 // changed meanwhile is read again), the mark is set after the last case, and a case already cleared
 // no longer matches, so a start after a kill finishes the rest and writes nothing twice.
 import { Case } from '../../models/case.ts';
-import { hasMark, setMark } from '../../models/counter.ts';
 import { nextDueAt, type DeadlineSource } from '../../models/case-deadline.ts';
 import { HIRING_STAGES, type Stage } from '../../models/constants.ts';
 import { systemContext, type Context } from '../context.ts';
@@ -18,23 +17,20 @@ import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from './deadline-job-case.ts';
 import { filingTargetWithheld } from './rules.ts';
 import { plain, type TrackState } from './service.ts';
+import { backfillCasesOnce, type BackfillStep } from './tracks-backfill.ts';
 
 /** The mark that the withheld naturalisation targets' backfill has run on this database. */
 export const WITHHELD_TARGET_BACKFILL = 'backfill:withheld-naturalisation-target';
 
 const BEFORE_FILING = ['requested', 'preparing'] as const;
 
-type StoredCase = DeadlineJobCase;
-
-const FIELDS = DEADLINE_JOB_FIELDS;
-
 /** A track whose filing target is withheld but stored (see the file comment). */
-export function storedWithheldTarget(track: Pick<TrackState, 'kind' | 'status' | 'dueAt'>, c: StoredCase): boolean {
+export function storedWithheldTarget(track: Pick<TrackState, 'kind' | 'status' | 'dueAt'>, c: DeadlineJobCase): boolean {
   return (BEFORE_FILING as readonly string[]).includes(track.status) && !!track.dueAt && filingTargetWithheld(track.kind, c);
 }
 
 /** Clears one case's withheld targets against the version read; 'changed' when the case changed meanwhile. */
-async function clearOne(ctx: Context, c: StoredCase): Promise<'cleared' | 'none' | 'changed'> {
+async function clearOne(ctx: Context, c: DeadlineJobCase): Promise<BackfillStep> {
   const tracks = (c.supportTracks ?? []).map(plain);
   const cleared = tracks.filter((t) => storedWithheldTarget(t, c));
   if (cleared.length === 0) return 'none';
@@ -57,7 +53,7 @@ async function clearOne(ctx: Context, c: StoredCase): Promise<'cleared' | 'none'
   );
   if (res.matchedCount !== 1) return 'changed';
   await settleCaseAudits(c._id, [audit]);
-  return 'cleared';
+  return 'written';
 }
 
 /**
@@ -66,27 +62,15 @@ async function clearOne(ctx: Context, c: StoredCase): Promise<'cleared' | 'none'
  * with a target, through one cursor; the case's profile decides whether the target is withheld.
  */
 export async function backfillWithheldTargets(opts: { now?: Date; batchSize?: number } = {}): Promise<number> {
-  if (await hasMark(WITHHELD_TARGET_BACKFILL)) return 0;
   const ctx = systemContext({ now: opts.now ?? new Date() });
-  const filter = {
-    stage: { $in: [...HIRING_STAGES, 'on_hold'] as Stage[] },
-    supportTracks: { $elemMatch: { kind: 'citizenship', status: { $in: [...BEFORE_FILING] }, dueAt: { $ne: null } } },
-  };
-  const cursor = Case.find(filter, FIELDS).lean<StoredCase[]>().cursor({ batchSize: opts.batchSize ?? 500 });
-  let cleared = 0;
-  try {
-    for await (const first of cursor) {
-      let c: StoredCase | null = first;
-      for (let attempt = 0; c && attempt < 3; attempt += 1) {
-        const r = await clearOne(ctx, c);
-        if (r === 'cleared') cleared += 1;
-        if (r !== 'changed') break;
-        c = await Case.findOne({ _id: first._id, ...filter }, FIELDS).lean<StoredCase>();
-      }
-    }
-  } finally {
-    await cursor.close();
-  }
-  await setMark(WITHHELD_TARGET_BACKFILL);
-  return cleared;
+  return backfillCasesOnce<DeadlineJobCase>({
+    mark: WITHHELD_TARGET_BACKFILL,
+    filter: {
+      stage: { $in: [...HIRING_STAGES, 'on_hold'] as Stage[] },
+      supportTracks: { $elemMatch: { kind: 'citizenship', status: { $in: [...BEFORE_FILING] }, dueAt: { $ne: null } } },
+    },
+    fields: DEADLINE_JOB_FIELDS,
+    batchSize: opts.batchSize,
+    step: (c) => clearOne(ctx, c),
+  });
 }
