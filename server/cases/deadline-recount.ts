@@ -28,7 +28,7 @@ import { systemContext, type Context } from '../context.ts';
 import { recordAudit } from '../audit/index.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from './pending-audit.ts';
 import { countedDeadline, forgetCalendar, isDueCount, loadCalendar, vnStartOfDay, type DueCount, type WorkingCalendar } from '../calendar/index.ts';
-import { filingTargetWithheld, lodgingTarget, targetStart } from '../procedures/rules.ts';
+import { filingTargetWithheld, lodgingTarget, targetStart, trackTargetWithheld } from '../procedures/rules.ts';
 import { askOpen, deadlineDays, deadlineLeft, dueMeaning, holidayDayText, isSupportOverdue, procedureEmail, reasonsOverdue, type HolidayName, type TrackState } from '../procedures/service.ts';
 import { askAnsweredAt, askWaitsForUpload } from '../procedures/asks.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from '../procedures/deadline-job-case.ts';
@@ -138,7 +138,7 @@ export function recountCase(c: StoredCase, calendar: WorkingCalendar, since: Dat
     const active = (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(t.status);
     // A naturalisation's filing target stored before it was withheld (rules.ts filingTargetWithheld) is
     // no date: not counted again, not said moved (withheld-target-backfill.ts clears it).
-    if ((t.status === 'requested' || t.status === 'preparing') && filingTargetWithheld(t.kind, c)) return t;
+    if (trackTargetWithheld(t, c)) return t;
     if (active && t.dueAt && t.dueAt >= since) {
       const count = trackCount(t);
       if (!count) {

@@ -22,7 +22,7 @@ import { systemContext, type Context } from '../context.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { hrOfficeToTell } from '../institutes/hr-staff.ts';
 import { isSupportOverdue, reasonsOverdue, reasonsOverdueCondition, type TrackState } from './service.ts';
-import { filingTargetWithheld } from './rules.ts';
+import { trackTargetWithheld } from './rules.ts';
 
 export interface EscalationResult {
   escalated: number;
@@ -94,7 +94,7 @@ async function escalateCase(app: AppContext, ctx: Context, c: EscalationCase, no
   const due: Array<{ track: TrackState; which: 'due' | 'reasons'; at: Date }> = [];
   for (const tr of tracks) {
     // A naturalisation's target stored before it was withheld (rules.ts filingTargetWithheld) is no date to chase.
-    const withheld = (tr.status === 'requested' || tr.status === 'preparing') && filingTargetWithheld(tr.kind, c);
+    const withheld = trackTargetWithheld(tr, c);
     if (!withheld && isSupportOverdue(tr, now) && tr.dueAt && !(tr.escalations ?? []).includes(escalationKey('due', tr.dueAt))) due.push({ track: tr, which: 'due', at: tr.dueAt });
     if (reasonsOverdue(tr, now) && tr.reasonsDueAt && !(tr.escalations ?? []).includes(escalationKey('reasons', tr.reasonsDueAt))) due.push({ track: tr, which: 'reasons', at: tr.reasonsDueAt });
   }

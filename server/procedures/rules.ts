@@ -314,6 +314,14 @@ export function filingTargetWithheld(kind: string, c: Parameters<typeof naturali
 }
 
 /**
+ * A procedure before filing (requested, preparing) whose filing target is withheld: a target stored
+ * for it (before it was withheld) is no date: not counted again, escalated, named or moved.
+ */
+export function trackTargetWithheld(track: { kind: string; status: string }, c: Parameters<typeof naturalisationAwaitsResidence>[0]): boolean {
+  return (track.status === 'requested' || track.status === 'preparing') && filingTargetWithheld(track.kind, c);
+}
+
+/**
  * The papers a procedure is lodged with, for this case. A Vietnamese citizen (nationality VN) needs no
  * visa of their own (server/applications/family-support.ts vietnameseCitizen): their case's visa
  * procedure is their foreign family members' TT visas. Law 47/2014/QH13 Art. 8(18), as amended by

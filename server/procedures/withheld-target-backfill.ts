@@ -15,7 +15,7 @@ import { HIRING_STAGES, type Stage } from '../../models/constants.ts';
 import { systemContext, type Context } from '../context.ts';
 import { caseAudit, settleCaseAudits, withPendingAudits } from '../cases/pending-audit.ts';
 import { DEADLINE_JOB_FIELDS, type DeadlineJobCase } from './deadline-job-case.ts';
-import { filingTargetWithheld } from './rules.ts';
+import { trackTargetWithheld } from './rules.ts';
 import { plain, type TrackState } from './service.ts';
 import { backfillCasesOnce, type BackfillStep } from './tracks-backfill.ts';
 
@@ -26,7 +26,7 @@ const BEFORE_FILING = ['requested', 'preparing'] as const;
 
 /** A track whose filing target is withheld but stored (see the file comment). */
 export function storedWithheldTarget(track: Pick<TrackState, 'kind' | 'status' | 'dueAt'>, c: DeadlineJobCase): boolean {
-  return (BEFORE_FILING as readonly string[]).includes(track.status) && !!track.dueAt && filingTargetWithheld(track.kind, c);
+  return !!track.dueAt && trackTargetWithheld(track, c);
 }
 
 /** Clears one case's withheld targets against the version read; 'changed' when the case changed meanwhile. */
