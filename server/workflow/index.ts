@@ -36,7 +36,7 @@ import { deadlineLeft, dueMeaning, isSupportOverdue, plain, procedureFamilyLine,
 import { caseConflict, versionSeen } from '../cases/conflict.ts';
 import { ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, REJECT_REASON_MAX, STAGE_DEADLINES, SUPPORT_TRACK_DEADLINES, TRANSITIONS, findTransition, isAction, offerReady, rolesFor, type Action, type GuardFailures, type GuardInput, type Transition } from './transitions.ts';
 import { reasonToldToApplicant } from '../cases/applicant-view.ts';
-import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, filingTargetWithheld, waitingFor } from '../procedures/rules.ts';
+import { PROCEDURE_RULES, cardTargetOnArrival, countedLodgingDue, filingTargetWithheld, trackTargetWithheld, waitingFor } from '../procedures/rules.ts';
 import { hrContactFor, sendToLine, type HrContact } from '../institutes/contact.ts';
 import { lateAnswer, lateAnswerText, type LateAnswer } from '../applications/late-answer.ts';
 import { residenceCardWanted, vietnameseCitizen, visaWanted } from '../applications/family-support.ts';
@@ -270,6 +270,17 @@ function lateAt({ caseDoc, calendar }: StepFacts, answeredAt: Date): { late?: La
 /** The applicant's own answer, late as of now. */
 const lateEvent: ActionRule['event'] = (f) => lateAt(f, f.now);
 
+/** A leader's decision row's event: its note internal, the words written for the candidate beside it (both timelines, the e-mail). */
+function toldEvent(payload: Record<string, unknown>): { internal: true; told?: string } {
+  return { internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) };
+}
+
+/** A leader's decision with an internal reason and words for the candidate (withdraw_offer, reconsider): the history note and the event. */
+const reasonAndWords: Pick<ActionRule, 'note' | 'event'> = {
+  note: ({ payload }) => String(payload.reason),
+  event: ({ payload }) => toldEvent(payload),
+};
+
 /** An answer received by e-mail or post is recorded as it happened: not on a future day, not before the offer was made. */
 const receivedCheck: ActionRule['check'] = ({ payload, now, caseDoc }) => {
   const on = payload.receivedOn as Date;
@@ -394,8 +405,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   // the candidate go on the event (both timelines) and into their e-mail, as a leader's hold's do. The
   // e-mail names the procedures that stop with it (any requested, in preparation or lodged).
   withdraw_offer: {
-    note: ({ payload }) => String(payload.reason),
-    event: ({ payload }) => ({ internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) }),
+    ...reasonAndWords,
     mail: ({ payload, caseDoc }, _set, locale) => {
       const t = translator(locale);
       const stopped = (caseDoc.supportTracks ?? []).filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status)).map((s) => t(`procedures.inSentence.${s.kind}`));
@@ -405,8 +415,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
   // A rejection after the panel reconsidered (walk s37 #3): the reason internal, the words for the
   // candidate on the event and in their e-mail, with the shortlist's new decision date (as `shortlist`'s).
   reconsider: {
-    note: ({ payload }) => String(payload.reason),
-    event: ({ payload }) => ({ internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) }),
+    ...reasonAndWords,
     mail: (f, set, locale, dueAt) => ({ ...stageDueLeft(f, set, locale, dueAt), ...(typeof f.payload.toldReason === 'string' ? { toldReason: f.payload.toldReason } : {}) }),
   },
   // The same acceptance, received by e-mail or post: recorded as it happened (not a future day, not
@@ -463,10 +472,9 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       const before = (caseDoc.supportTracks ?? []).map(plain);
       const tracks = (set.supportTracks as TrackState[] | undefined) ?? before;
       // A naturalisation awaiting its residence condition has no filing target to name, even one stored
-      // before it was withheld (rules.ts filingTargetWithheld; withheld-target-backfill.ts clears those).
-      const withheld = (s: TrackState) => (s.status === 'requested' || s.status === 'preparing') && filingTargetWithheld(s.kind, caseDoc);
+      // before it was withheld (rules.ts trackTargetWithheld; withheld-target-backfill.ts clears those).
       const procedures = tracks
-        .filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt && !withheld(s))
+        .filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt && !trackTargetWithheld(s, caseDoc))
         .map((s) => {
           const was = before.find((b) => b.kind === s.kind)?.dueAt;
           const moved = !!was && was.getTime() !== s.dueAt!.getTime();
@@ -501,7 +509,7 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
     // Its words for the candidate (a leader's hold, walk s34) go on the event, for both timelines and the e-mail.
     // The stage's working days left go on the event too: the hold pauses that clock, resume gives them back (walk s34).
     event: ({ payload, caseDoc, now, calendar }) => ({
-      ...(typeof payload.reason !== 'string' && typeof payload.note === 'string' ? { internal: true, ...(typeof payload.toldReason === 'string' && payload.toldReason ? { told: payload.toldReason } : {}) } : {}),
+      ...(typeof payload.reason !== 'string' && typeof payload.note === 'string' ? toldEvent(payload) : {}),
       ...(caseDoc.stageDueAt ? { heldLeft: signedDaysLeft(caseDoc.stageDueAt, now, calendar) } : {}),
     }),
     // The hold's deadline is the review date as typed (not counted: a holiday added later does not move it).
@@ -555,22 +563,22 @@ export const ACTION_RULES: Partial<Record<Action, ActionRule>> = {
       const to = resumeTarget(caseDoc);
       // Whose date it is: the applicant's answer (a request, the offer), else the HR office's own target.
       const dueKey = to === 'awaiting_applicant' ? 'workflow.resumed.dueApplicant' : to === 'offer' ? 'workflow.resumed.dueOffer' : 'workflow.resumed.dueHr';
+      const dated = (caseDoc.supportTracks ?? []).filter((s) => (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && s.dueAt && !trackTargetWithheld(s, caseDoc));
+      const procedureLine = (s: (typeof dated)[number], late: boolean) => {
+        const authority = dueMeaning(s.kind, s.status) === 'decision';
+        const key = late ? (authority ? 'workflow.resumed.procedureLateAuthority' : 'workflow.resumed.procedureLateInstitute') : authority ? 'workflow.resumed.procedureRunningAuthority' : 'workflow.resumed.procedureRunningInstitute';
+        return t(key, { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text });
+      };
       return {
         ...(typeof payload.reason === 'string' ? { reason: payload.reason } : {}),
         stageLine: t('workflow.resumed.back', { stage: t(`workflow.stages.${to}`) }),
         dueLine: dueAt ? dueLineOf(t, dueKey, formatDay(dueAt, locale), deadlineLeft(t, calendar, now, dueAt)) : '',
-        // A procedure past its date (with the authority, or the institute's own target), with the
-        // working days as her page counts them (walk s35 #3: the card overdue with the police went unsaid).
-        proceduresLate: (caseDoc.supportTracks ?? [])
-          .filter((s) => isSupportOverdue(s, now))
-          .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureLateAuthority' : 'workflow.resumed.procedureLateInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
-          .join(' '),
-        // The procedures under way and on time, each with its date and working days: what she waits on
-        // while the case was held (walk s37: the e-mail gave the stage's target only, not the filed permit's).
-        proceduresRunning: (caseDoc.supportTracks ?? [])
-          .filter((s) => s.dueAt && !isSupportOverdue(s, now) && (ACTIVE_SUPPORT_STATUSES as readonly string[]).includes(s.status) && !((s.status === 'requested' || s.status === 'preparing') && filingTargetWithheld(s.kind, caseDoc)))
-          .map((s) => t(dueMeaning(s.kind, s.status) === 'decision' ? 'workflow.resumed.procedureRunningAuthority' : 'workflow.resumed.procedureRunningInstitute', { procedure: t(`procedures.kinds.${s.kind}`), date: formatDay(s.dueAt!, locale), left: deadlineLeft(t, calendar, now, s.dueAt!).text }))
-          .join(' '),
+        // Each procedure with a date (a withheld naturalisation target is none), with the working days as
+        // her page counts them: past it, with the authority or the institute's own target (walk s35 #3:
+        // the card overdue with the police went unsaid), or under way and on time (walk s37: the filed
+        // permit's date went unsaid, only the stage's target).
+        proceduresLate: dated.filter((s) => isSupportOverdue(s, now)).map((s) => procedureLine(s, true)).join(' '),
+        proceduresRunning: dated.filter((s) => !isSupportOverdue(s, now)).map((s) => procedureLine(s, false)).join(' '),
       };
     },
   },

@@ -192,6 +192,9 @@ const declineReason = optionalReason(DECLINE_REASON_MAX);
  */
 export const REQUESTABLE_DOCUMENTS = DOCUMENT_TYPES.filter((d) => d !== 'signed_offer');
 
+/** A leader's decision after the panel: an internal reason, and the words the candidate is told. */
+const REASON_AND_WORDS = z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) });
+
 export const PAYLOADS = {
   // documentType: optional, '' for none; one the form did not offer is 'invalid'.
   request_info: z.object({ items: infoItems, dueAt: dateInput, note: optionalText(2000), documentType: z.preprocess((v) => (v === '' ? undefined : v), z.enum(REQUESTABLE_DOCUMENTS, { error: 'invalid' }).optional()) }),
@@ -201,12 +204,11 @@ export const PAYLOADS = {
   reject: z.object({ reason: requiredText(REJECT_REASON_MAX) }),
   // A leader's rejection after the panel: the reason stays internal; the candidate is told
   // `toldReason`, in words the leader checked on the confirmation page (the e-mail and their page).
-  rejectAfterPanel: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
-  // A leader withdraws an offer not yet answered: the reason stays internal (the history note), the
-  // candidate is told `toldReason`, checked on the confirmation page, as a rejection after the panel.
-  withdrawOffer: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
-  // A leader takes back a rejection after the panel (walk s37 #3): an internal reason, and the words the candidate is told.
-  reconsider: z.object({ reason: requiredText(REJECT_REASON_MAX), toldReason: requiredText(TOLD_REASON_MAX) }),
+  // The same two for a leader withdrawing an offer not yet answered, and taking back a rejection after
+  // the panel (walk s37 #2, #3): the reason internal (the history note), the words checked on the confirmation page.
+  rejectAfterPanel: REASON_AND_WORDS,
+  withdrawOffer: REASON_AND_WORDS,
+  reconsider: REASON_AND_WORDS,
   // Every decision has a reason: the applicant is told why their case waits (the e-mail and their page).
   // ...and the day HR will look at it again: the on-hold stage's deadline (the queue shows it, and its passing).
   put_on_hold: z.object({ reason: requiredText(HOLD_REASON_MAX), reviewBy: dateInput }),
