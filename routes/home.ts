@@ -13,16 +13,9 @@ import { isStaff, type UserDoc } from '../models/user.ts';
 import { leaderDecisions, officerWork } from '../server/home/work.ts';
 import { DUE_SOON_DAYS } from '../server/cases/queue.ts';
 import { answersToCheck } from '../server/home/service.ts';
-import { formatDateTime, formatDay } from '../server/views/time.ts';
-import { loadCalendar, type WorkingCalendar } from '../server/calendar/index.ts';
-import { deadlineLeft } from '../server/procedures/service.ts';
-
-/** "Next decision due 7 May 2027 · 4 working days left": the nearest deadline, counted as HR's queue counts it (deadlineLeft). */
-function nextDecisionDue(ctx: Context, calendar: WorkingCalendar, at: Date): { text: string; overdue: boolean } {
-  const t = tOf(ctx);
-  const left = deadlineLeft(t, calendar, ctx.now, at);
-  return { text: t('home.work.nextDecisionDue', { date: formatDay(at, ctx.locale), left: left.text }), overdue: left.overdue };
-}
+import { formatDateTime } from '../server/views/time.ts';
+import { loadCalendar } from '../server/calendar/index.ts';
+import { dueSentence } from '../server/procedures/service.ts';
 
 /** The staff home's counts (server/home/work.ts), worded: an officer's queue, a leader's decisions. */
 async function staffWork(ctx: Context, actor: UserDoc) {
@@ -31,7 +24,7 @@ async function staffWork(ctx: Context, actor: UserDoc) {
   const [counts, decisions, calendar] = await Promise.all([officer ? officerWork(actor, ctx.now) : [], leaderDecisions(actor), actor.role === 'leader' ? loadCalendar() : undefined]);
   return {
     counts: counts.map((c) => ({ ...c, label: t(`home.work.${c.key}`, { count: c.n, days: DUE_SOON_DAYS }), figure: c.capped ? t('home.work.more', { count: c.n }) : String(c.n) })),
-    decisions: decisions.map((d) => ({ ...d, label: t(`home.work.${d.stage === 'evaluation' ? 'inEvaluation' : 'shortlisted'}`, { count: d.n }), due: d.nextDueAt ? nextDecisionDue(ctx, calendar!, d.nextDueAt) : undefined })),
+    decisions: decisions.map((d) => ({ ...d, label: t(`home.work.${d.stage === 'evaluation' ? 'inEvaluation' : 'shortlisted'}`, { count: d.n }), due: d.nextDueAt ? dueSentence(t, ctx.locale, calendar!, ctx.now, d.nextDueAt, 'home.work.nextDecisionDue') : undefined })),
     officer,
     leader: actor.role === 'leader',
   };

@@ -23,7 +23,7 @@ import { countryName } from '../applications/countries.ts';
 import { withFields } from '../support/with-fields.ts';
 import { formatDecimal } from '../views/numbers.ts';
 import { fieldErrorText } from '../support/field-errors.ts';
-import { deadlineLeft } from '../procedures/service.ts';
+import { dueSentence } from '../procedures/service.ts';
 
 /** A score for display, two decimals in the page's language (4,40 / 4.40); lists sort on the number itself. */
 export function formatScore(n: number | null | undefined, locale: string): string {
@@ -90,7 +90,7 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
         // A candidate held after the panel stays in the ranking, marked with the hold's reason.
         heldText: r.held ? (r.held.reason ? t('shortlists.rowHeld', { reason: r.held.reason }) : t('shortlists.rowHeldNoReason')) : '',
         // Shortlisted: the leader's decision is due by the stage's deadline, counted as HR's queue counts it.
-        decisionDue: r.decisionDueAt && list.calendar ? decisionDue(t, ctx, list.calendar, r.decisionDueAt) : undefined,
+        decisionDue: r.decisionDueAt && list.calendar ? decisionDue(ctx, list.calendar, r.decisionDueAt) : undefined,
         // The recommendations' cell under a hidden score: the notice's words, short (paused while held).
         hiddenShort: r.scoreHidden ? t(r.stage === 'on_hold' ? 'shortlists.blind.pausedShort' : 'shortlists.blind.hiddenShort') : '',
       })),
@@ -109,10 +109,9 @@ export function shortlistPage({ ctx, call, list, query, rejected = false, ways }
   };
 }
 
-/** "Decision due 7 May 2027 · 4 working days left" (or "… overdue"), on the queue's count (procedures/service.ts deadlineLeft). */
-function decisionDue(t: T, ctx: Context, calendar: WorkingCalendar, at: Date): { text: string; overdue: boolean; datetime: string } {
-  const left = deadlineLeft(tOf(ctx), calendar, ctx.now, at);
-  return { text: t('shortlists.decisionDue', { date: formatDay(at, ctx.locale), left: left.text }), overdue: left.overdue, datetime: vnDateKey(at) };
+/** "Decision due 7 May 2027 · 4 working days left" (or "… overdue"), on the queue's count (procedures/service.ts dueSentence). */
+function decisionDue(ctx: Context, calendar: WorkingCalendar, at: Date): { text: string; overdue: boolean; datetime: string } {
+  return { ...dueSentence(tOf(ctx), ctx.locale, calendar, ctx.now, at, 'shortlists.decisionDue'), datetime: vnDateKey(at) };
 }
 
 /**

@@ -90,6 +90,15 @@ export function deadlineLeft(t: TFunction, calendar: WorkingCalendar, now: Date,
   return { date: due, text, overdue, workingDays: overdue ? Math.min(-1, n) : n };
 }
 
+/**
+ * A due day said in a sentence (`key` with {{date}} and {{left}}: "Decision due 7 May 2027 · 4 working
+ * days left"), counted as deadlineLeft counts it; with whether it has passed, for the page to mark it.
+ */
+export function dueSentence(t: TFunction, locale: string, calendar: WorkingCalendar, now: Date, due: Date, key: string): { text: string; overdue: boolean } {
+  const left = deadlineLeft(t, calendar, now, due);
+  return { text: t(key, { date: formatDay(due, locale), left: left.text }), overdue: left.overdue };
+}
+
 /** The legal filing window as two dates (rules.ts filingWindow), with the working days until it opens and until it closes. */
 export interface WindowView {
   opens: Date;
