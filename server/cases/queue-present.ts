@@ -28,12 +28,15 @@ function lateKinds(r: Pick<QueueRow, 'overdueProcedures' | 'supportOverdue'>): s
  */
 function dueFor(t: ReturnType<typeof tOf>, due: NonNullable<QueueRow['nextDue']>): string {
   const kind = t(`cases.supportKinds.${due.for}`, { defaultValue: due.for });
-  if (due.what === 'reasons') return t('queue.reasonsDue', { kind });
-  if (due.what === 'decision') return t('queue.decisionDue', { kind });
-  if (due.what === 'filing') return t('queue.filingDue', { kind });
-  if (due.what === 'answer') return t('queue.answerDue', { kind });
-  return kind;
+  return due.what ? t(DUE_FOR[due.what], { kind }) : kind;
 }
+
+const DUE_FOR: Record<NonNullable<NonNullable<QueueRow['nextDue']>['what']>, string> = {
+  reasons: 'queue.reasonsDue',
+  decision: 'queue.decisionDue',
+  filing: 'queue.filingDue',
+  answer: 'queue.answerDue',
+};
 
 /** The badge colour of a stage: ended badly, ended or hired well, waiting off the main line, or plain. */
 export function stageBadge(stage: string): string {

@@ -50,21 +50,21 @@ export async function queuePanelDigests(opts: { now: Date; calendar: WorkingCale
   const done = new Set([...scored, ...conflicted].map((e) => `${String(e.member)}:${String(e.case)}`));
   const day = vnDateKey(now);
   const keyOf = (member: { _id: Types.ObjectId }, institute: string) => outboxKey('panel-digest', String(member._id), day, institute);
-  const institutesOf = (member: (typeof members)[number]) => new Set(calls.filter((call) => canEvaluateCall(member, call)).map((call) => String(call.institute)));
+  // Each member's calls they can score, by institute: one e-mail per institute (security review s37):
+  // the e-mail is carried by one of its cases, and that case's institute's HR reads it in the mail log;
+  // another institute's candidates listed in it were shown to them.
+  const theirs = members.map((member) => {
+    const byInstitute = new Map<string, typeof calls>();
+    for (const call of calls.filter((c) => canEvaluateCall(member, c))) byInstitute.set(String(call.institute), [...(byInstitute.get(String(call.institute)) ?? []), call]);
+    return { member, byInstitute };
+  });
   // Sent already today (the job runs hourly), on whichever case carried it: the carrier is the first
   // case still waiting, so one scored (or withdrawn, out of `fresh`) since the morning's e-mail must
   // not make a second: the keys are looked for on every case, in one read (drills s37).
-  const sentToday = await opts.queuedKeys(members.flatMap((m) => [...institutesOf(m)].map((i) => keyOf(m, i))));
+  const sentToday = await opts.queuedKeys(theirs.flatMap(({ member, byInstitute }) => [...byInstitute.keys()].map((i) => keyOf(member, i))));
   let queued = 0;
-  for (const member of members) {
-    const theirs = calls.filter((call) => canEvaluateCall(member, call));
-    // One e-mail per institute whose calls they sit on (security review s37): the e-mail is carried by one
-    // of its cases, and that case's institute's HR reads it in the mail log; another institute's
-    // candidates listed in it were shown to them.
-    for (const institute of new Set(theirs.map((call) => String(call.institute)))) {
-      const ofInstitute = theirs.filter((call) => String(call.institute) === institute);
-      if (await queueFor(member, ofInstitute, institute)) queued += 1;
-    }
+  for (const { member, byInstitute } of theirs) {
+    for (const [institute, ofInstitute] of byInstitute) if (await queueFor(member, ofInstitute, institute)) queued += 1;
   }
   return queued;
 
