@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, followConfirm, submitForm, type Agent } from '../support/http.ts';
+import { agent, csrfFrom, followConfirm, submitForm, type Agent, confirmationForm } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { Case } from '../../models/case.ts';
@@ -46,14 +46,10 @@ describe("leaders: decisions are workflow transitions with a reason, a confirmat
 
   /** Step 2: the confirmation page's own form, as the page gives it. */
   async function confirm(a: Agent, page: string, caseId: unknown) {
-    const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page);
-    expect(form, 'confirmation form').to.not.equal(null);
-    const fields: Record<string, string> = {};
-    for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
-    // A rejection's words for the candidate, prefilled and editable.
-    for (const m of form![0].matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = decodeHtml(m[2]!);
-    expect(form![1]).to.equal(`${caseUrl(caseId)}/decision/confirm`);
-    return a.post(form![1]!).type('form').set('Accept', 'text/html').send(fields);
+    // With a rejection's words for the candidate, prefilled and editable.
+    const form = confirmationForm(page);
+    expect(form.action).to.equal(`${caseUrl(caseId)}/decision/confirm`);
+    return a.post(form.action).type('form').set('Accept', 'text/html').send(form.fields);
   }
 
   /** Both steps. */

@@ -5,7 +5,7 @@
 // the new decision date; HR's timeline shows who, when, why. Real app, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words } from '../support/http.ts';
+import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words, confirmationForm } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -63,12 +63,9 @@ describe('leaders: reconsidering a rejection made after the panel', function () 
     return followConfirm(a, await submitForm(a, caseUrl(caseId), fields, `${caseUrl(caseId)}/decision`));
   }
   async function confirm(a: Agent, page: string, told: string) {
-    const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page);
-    expect(form, 'confirmation form').to.not.equal(null);
-    const fields: Record<string, string> = {};
-    for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    const { action, fields } = confirmationForm(page);
     fields.toldReason = fields.previewedToldReason = told;
-    return a.post(form![1]!).type('form').set('Accept', 'text/html').send(fields);
+    return a.post(action).type('form').set('Accept', 'text/html').send(fields);
   }
 
   it('puts a recent rejection back on the shortlist: confirmed first, then stage, deadline, history, audit, one e-mail (en), HR timeline', async () => {

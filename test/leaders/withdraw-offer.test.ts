@@ -6,7 +6,7 @@
 // HR, the applicant and panel members are refused; hostile payloads are refused. Real app, real SMTP.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words } from '../support/http.ts';
+import { agent, followConfirm, submitForm, csrfFrom, type Agent, decodeHtml, words, confirmationForm } from '../support/http.ts';
 import { createUser, signIn } from '../support/factories.ts';
 import { dispatchOnce } from '../../server/outbox/index.ts';
 import { transition } from '../../server/workflow/index.ts';
@@ -61,13 +61,9 @@ describe('leaders: withdrawing an offer', function () {
 
   /** Step 2: the confirmation page's own form, the words for the applicant as given (or as prefilled). */
   async function confirm(a: Agent, page: string, told?: string) {
-    const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page);
-    expect(form, 'confirmation form').to.not.equal(null);
-    const fields: Record<string, string> = {};
-    for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
-    for (const m of form![0].matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = decodeHtml(m[2]!);
+    const { action, fields } = confirmationForm(page);
     if (told !== undefined) fields.toldReason = fields.previewedToldReason = told;
-    return a.post(form![1]!).type('form').set('Accept', 'text/html').send(fields);
+    return a.post(action).type('form').set('Accept', 'text/html').send(fields);
   }
 
   it('is offered on an offer, confirmed first, then ends the case: stage, history, audit, procedures stopped, one e-mail (en)', async () => {

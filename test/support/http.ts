@@ -1,5 +1,6 @@
 // Helpers for driving forms over HTTP like a browser does: keep cookies, read the CSRF token
 // from the page, post url-encoded bodies.
+import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
 
@@ -68,3 +69,16 @@ export function decodeHtml(s: string): string {
 
 /** A page's words: its tags dropped, its references decoded, its spaces squashed. */
 export const words = (html: string) => decodeHtml(html.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ');
+
+/**
+ * The leader's confirmation page's own form (a decision's second step), as the page gives it: where it
+ * posts and its fields (the hidden ones, and the words for the candidate prefilled in its textarea), decoded.
+ */
+export function confirmationForm(page: string): { action: string; fields: Record<string, string> } {
+  const form = /<form method="post" action="([^"]+\/decision\/confirm)"[\s\S]*?<\/form>/.exec(page);
+  expect(form, 'confirmation form').to.not.equal(null);
+  const fields: Record<string, string> = {};
+  for (const m of form![0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]!] = decodeHtml(m[2]!);
+  for (const m of form![0].matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1]!] = decodeHtml(m[2]!);
+  return { action: form![1]!, fields };
+}
