@@ -20,16 +20,7 @@ import { startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 import { runScriptToEnd, until } from './support/app-process.ts';
 import { useDrill } from './support/drill.ts';
 import { appKillEnv } from './support/kill-point.ts';
-
-const DIGESTS = ['overdue_digest', 'panel_digest'];
-interface Item {
-  key: string;
-  template: string;
-  to: string;
-  status: string;
-  attempts?: number;
-  lastError?: string;
-}
+import { digestItems } from './support/digests.ts';
 
 describe('drill s37: the daily digests with SMTP refusing, dropping, hanging; SIGKILL between send and record', function () {
   this.timeout(420_000);
@@ -65,7 +56,7 @@ describe('drill s37: the daily digests with SMTP refusing, dropping, hanging; SI
       expect(r.code, r.err).to.equal(0);
       return JSON.parse(r.out.trim().split('\n').pop()!) as { dueSoon: number; digests: number; panelDigests: number };
     };
-    const items = async () => (await db().collection('cases').find({}, { projection: { outbox: 1 } }).toArray()).flatMap((c) => (c.outbox as Item[]).filter((i) => DIGESTS.includes(i.template)));
+    const items = () => digestItems(db());
     const item = async (to: string) => (await items()).find((i) => i.to === to);
     const logRow = (key: string) => db().collection('mail_log').findOne({ source: 'case', key });
 

@@ -18,15 +18,8 @@ import { drillEnv, runScript, startApp, until, waitReady, type AppProcess } from
 import { sleep } from './support/crash-drill.ts';
 import { useExternalDatabase } from './support/database-process.ts';
 import { appKillEnv } from './support/kill-point.ts';
+import { digestItems } from './support/digests.ts';
 import type { Seeded } from './support/seed.ts';
-
-const DIGESTS = ['overdue_digest', 'panel_digest'];
-interface Item {
-  key: string;
-  template: string;
-  to: string;
-  status: string;
-}
 
 describe('drill s37: the database SIGKILLed and restarted while the reminder job runs', function () {
   this.timeout(300_000);
@@ -55,7 +48,7 @@ describe('drill s37: the database SIGKILLed and restarted while the reminder job
       await db.collection('cases').updateOne({ _id: new ObjectId(a.caseId) }, { $set: { stageEnteredAt: new Date(vnToday.getTime() - 60_000 * (i + 1)), stageDueAt: due, nextDueAt: due } });
     }
     await db.collection('users').updateOne({ email: seeded.hr.email.toLowerCase() }, { $set: { isHrLead: true } });
-    const items = async () => (await db.collection('cases').find({}, { projection: { outbox: 1 } }).toArray()).flatMap((c) => (c.outbox as Item[]).filter((i) => DIGESTS.includes(i.template)));
+    const items = () => digestItems(db);
 
     app = startApp({ ...env, ...appKillEnv('evaluations.distinct:*', 'stall'), DRILL_STALL_MS: '4000' });
     await waitReady(app);
