@@ -5,8 +5,8 @@
 // under the CSP), in the page's number form.
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, useBrowser } from '../support/browser.ts';
-import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { applicantSignsIn, useBrowser } from '../support/browser.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import type { UserDoc } from '../../models/user.ts';
 import type { CaseDoc } from '../../models/case.ts';
@@ -35,10 +35,7 @@ describe('applications in the browser: a phone’s width, tap targets and a coun
     page.on('console', (m) => {
       if (m.type() === 'error' && !/status of 404/.test(m.text())) errors.push(m.text());
     });
-    await page.goto(`${t.baseUrl}/signin`);
-    await page.fill('#f-email', applicant.email);
-    await page.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(page, 'main form button[type=submit]');
+    await applicantSignsIn(page, t.baseUrl, applicant.email);
 
     await page.goto(`${t.baseUrl}/applications/${c._id}/edit/profile`);
     const fieldset = (await page.locator('#f-overseasVietnamese').boundingBox())!;

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
-import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -71,10 +71,7 @@ describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applic
 
     const me = await browser.page(phone);
     watch(me, errors);
-    await me.goto(`${t.baseUrl}/signin`);
-    await me.fill('#f-email', applicant.email);
-    await me.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(me, 'main form button[type=submit]');
+    await applicantSignsIn(me, t.baseUrl, applicant.email);
     await me.goto(`${t.baseUrl}/applications/${c._id}`);
     const heldPage = await mainText(me);
     show('applicant page on hold', heldPage);
@@ -120,10 +117,7 @@ describe('walk: HR\'s own hold and resume at 375 px in Vietnamese, as the applic
     await staffSignsIn(hr, t.baseUrl, officer);
     const me = await browser.page(phone);
     watch(me, errors);
-    await me.goto(`${t.baseUrl}/signin`);
-    await me.fill('#f-email', applicant.email);
-    await me.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(me, 'main form button[type=submit]');
+    await applicantSignsIn(me, t.baseUrl, applicant.email);
     const due = cal.addWorkingDays(new Date(), 8);
     const c = await createCase({ applicant, call, stage: 'awaiting_applicant', stageDueAt: due, assignee: officer._id, infoRequest: { items: ['Bản sao bằng tiến sĩ'], dueAt: due, requestedAt: new Date() } });
     const dueVi = `${Number(vnDateKey(due).slice(8))}/${Number(vnDateKey(due).slice(5, 7))}/${vnDateKey(due).slice(0, 4)}`;

@@ -20,8 +20,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { vnDateKey } from '../../server/calendar/index.ts';
 import { signedIn, page, post, versionIn, deliver, text } from '../applications/support.ts';
 import { makePdf, tokenOf } from '../documents/support.ts';
-import { clickAndWait, screenshotsDir, useBrowser } from '../support/browser.ts';
-import { TEST_PASSWORD } from '../support/factories.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, useBrowser } from '../support/browser.ts';
 import { procedureWorld, snapshot, vn } from './support.ts';
 
 const endOf = (day: string) => new Date(`${day}T16:59:59.999Z`);
@@ -516,10 +515,7 @@ describe('procedures: more is asked of the applicant', function () {
       const ap = await browser.page({ locale: 'en-GB', viewport: { width: 375, height: 812 } });
       const errors: string[] = [];
       ap.on('pageerror', (e) => errors.push(String(e)));
-      await ap.goto(`${t.baseUrl}/signin`);
-      await ap.fill('#f-email', applicant.email);
-      await ap.fill('#f-password', TEST_PASSWORD);
-      await clickAndWait(ap, 'main form button[type=submit]');
+      await applicantSignsIn(ap, t.baseUrl, applicant.email);
       await ap.goto(`${t.baseUrl}/applications/${c._id}`);
       const panel = (await ap.textContent('#asks'))!;
       expect(panel).to.include('translator’s stamp');

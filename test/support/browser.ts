@@ -79,11 +79,16 @@ export async function clickAndWait(page: Page, selector: string): Promise<void> 
 }
 
 /** A staff member signs in through the pages: e-mail and password, then a fresh authenticator code. */
-export async function staffSignsIn(page: Page, baseUrl: string, user: { _id: unknown; email: string }): Promise<void> {
+/** An applicant signs in with the test password (no second factor: staff have staffSignsIn). */
+export async function applicantSignsIn(page: Page, baseUrl: string, email: string): Promise<void> {
   await page.goto(`${baseUrl}/signin`);
-  await page.fill('#f-email', user.email);
+  await page.fill('#f-email', email);
   await page.fill('#f-password', TEST_PASSWORD);
   await clickAndWait(page, 'main form button[type=submit]');
+}
+
+export async function staffSignsIn(page: Page, baseUrl: string, user: { _id: unknown; email: string }): Promise<void> {
+  await applicantSignsIn(page, baseUrl, user.email);
   expect(new URL(page.url()).pathname, 'the second factor is asked after the password').to.equal('/signin/second-factor');
   await page.fill('#f-code', await freshTotpCode((await User.findById(user._id).lean())!));
   await clickAndWait(page, 'main form button[type=submit]');

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { focusProblem, pageProblems } from '../support/page-checks.ts';
-import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { Call } from '../../models/call.ts';
 import { Case } from '../../models/case.ts';
 import { User, type UserDoc } from '../../models/user.ts';
@@ -149,10 +149,7 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
   const phoneOf = async (who: 'hung' | 'astrid') => {
     const u = people[who];
     const p = watch(await browser.page({ locale: u.locale === 'vi' ? 'vi-VN' : 'en-GB', viewport: { width: 390, height: 844 } }));
-    await p.goto(`${t.baseUrl}/signin`);
-    await p.fill('#f-email', u.email);
-    await p.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(p, 'main form button[type=submit]');
+    await applicantSignsIn(p, t.baseUrl, u.email);
     return p;
   };
   const langOf = (who: 'hung' | 'astrid') => (people[who].locale === 'vi' ? 'vi' : 'en') as 'vi' | 'en';

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
-import { TEST_PASSWORD } from '../support/factories.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser } from '../support/browser.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
@@ -65,10 +64,7 @@ describe('walk s34: an HR officer\'s morning, a leader\'s choices, and what the 
   const applicantReads = async (key: string, width = 1280) => {
     const u: UserDoc = w.applicants[key]!;
     const me = watch(await browser.page({ locale: u.locale === 'vi' ? 'vi-VN' : 'en-GB', viewport: { width, height: 900 } }));
-    await me.goto(`${t.baseUrl}/signin`);
-    await me.fill('#f-email', u.email);
-    await me.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(me, 'main form button[type=submit]');
+    await applicantSignsIn(me, t.baseUrl, u.email);
     await me.goto(`${t.baseUrl}/applications/${w.cases[key]!._id}`);
     const text = await mainText(me);
     show(`applicant page ${key}`, text);

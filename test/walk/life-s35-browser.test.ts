@@ -12,8 +12,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
-import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -101,10 +101,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
   };
   const phone = async () => {
     const p = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 390, height: 844 } }));
-    await p.goto(`${t.baseUrl}/signin`);
-    await p.fill('#f-email', me.email);
-    await p.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(p, 'main form button[type=submit]');
+    await applicantSignsIn(p, t.baseUrl, me.email);
     return p;
   };
   const myPage = async (p: Page, name: string) => {

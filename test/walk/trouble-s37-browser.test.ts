@@ -13,9 +13,9 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
 import { pageProblems } from '../support/page-checks.ts';
-import { createInstitute, createUser, TEST_PASSWORD } from '../support/factories.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
@@ -118,10 +118,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
   };
   const phone = async () => {
     const p = watch(await browser.page({ locale: 'en-GB', viewport: { width: 390, height: 844 } }));
-    await p.goto(`${t.baseUrl}/signin`);
-    await p.fill('#f-email', me.email);
-    await p.fill('#f-password', TEST_PASSWORD);
-    await clickAndWait(p, 'main form button[type=submit]');
+    await applicantSignsIn(p, t.baseUrl, me.email);
     return p;
   };
   const desk = async (who: UserDoc = hr) => {
