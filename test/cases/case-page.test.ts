@@ -250,6 +250,9 @@ describe('cases: the case page', () => {
     const beside = form.slice(0, form.indexOf('</form>'));
     expect(beside).to.include('aria-describedby="documents-error"');
     expect(text(beside)).to.match(/id="documents-error">Every required application document must be accepted first; not yet: Curriculum vitae, Passport\./);
+    // What the case lacks, announced after the click; not a field's error (no field to correct).
+    expect(beside).to.include('<p class="problem-text" role="alert" id="documents-error">');
+    expect(beside).not.to.include('field-error');
     // No field to correct: the banner says the step cannot be taken yet, not "correct the fields".
     expect(text(res.text)).to.include('This step cannot be taken yet: what is missing is said beside its button.');
     expect(res.text).not.to.include('Please correct the fields marked below');
