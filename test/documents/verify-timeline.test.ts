@@ -10,10 +10,12 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { agent, csrfFrom, type Agent } from '../support/http.ts';
 import { createInstitute, createUser, signIn } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
-import { failNext } from '../support/fail-next.ts';
+import mongoose from 'mongoose';
+import { failNext, type Op } from '../support/fail-next.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
+import type { CallDoc } from '../../models/call.ts';
 import { timeline } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { DOCUMENT_DECISION_EVENT } from '../../server/cases/conflict.ts';
@@ -45,6 +47,7 @@ describe('documents: HR’s decisions on the case’s timelines', function () {
   let applicant: UserDoc;
   let hr: UserDoc;
   let caseDoc: CaseDoc;
+  let call: CallDoc;
   let a: Agent;
   let h: Agent;
   let token: string;
@@ -59,7 +62,7 @@ describe('documents: HR’s decisions on the case’s timelines', function () {
     uploadDir = path.resolve(`data/test/uploads-verify-timeline-${process.pid}`);
     t = await startTestApp({ env: { UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
     const institute = await createInstitute();
-    const call = await createCall({ institute, checklist: [{ type: 'passport', phase: 'application', required: true }] as never });
+    call = await createCall({ institute, checklist: [{ type: 'passport', phase: 'application', required: true }] as never });
     applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
     hr = await createUser({ role: 'hr_officer', institute, name: 'Officer Lan' });
     caseDoc = await createCase({ applicant, call, stage: 'screening', profile: { fullName: 'Trần Thị Bình', nationality: 'FR', plannedArrival: new Date(Date.now() + 60 * DAY) } as never });
@@ -152,6 +155,30 @@ describe('documents: HR’s decisions on the case’s timelines', function () {
     expect(en).to.include('Your document “Passport”, version 2, was accepted');
     expect(en).to.include('Your document “Passport”, version 2: the decision was changed, it is now refused');
     expect(en).not.to.include('Officer Lan');
+  });
+
+  it('the case page reads nothing more for them: the same database commands with the lines as without', async () => {
+    const commands = async () => {
+      const seen: string[] = [];
+      const listener = (op: Op) => void seen.push(`${op.collectionName}.${op.method}`);
+      mongoose.connection.on('operation-start', listener);
+      try {
+        expect((await h.get(`/cases/${caseDoc._id}`).set('Accept', 'text/html')).status).to.equal(200);
+      } finally {
+        mongoose.connection.off('operation-start', listener);
+      }
+      return seen.filter((c) => !c.startsWith('sessions.')).sort();
+    };
+    await commands(); // warm: what the page keeps a few seconds is read once
+    const withLines = await commands();
+    const { history } = (await Case.collection.findOne({ _id: caseDoc._id }))!;
+    await Case.collection.updateOne({ _id: caseDoc._id }, { $pull: { history: { action: DOCUMENT_DECISION_EVENT } } } as never);
+    try {
+      expect(withLines).to.deep.equal(await commands());
+    } finally {
+      await Case.collection.updateOne({ _id: caseDoc._id }, { $set: { history } });
+    }
+    expect(await decisionLines()).to.have.length(3);
   });
 
   it('a reader kept from the institute’s reasons (another institute’s panel member) reads the decisions, no reason', async () => {
