@@ -7,7 +7,7 @@ import { summarizeHistory } from './case-summary.ts';
 import { keepSearchTerms } from './case-search-hooks.ts';
 import { keepNextDeadline } from './case-deadline.ts';
 import { watchWrites } from './watch-writes.ts';
-import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES, UNASSIGN_REASONS, DOCUMENT_TYPES } from './constants.ts';
+import { TRACKS, STAGES, SUPPORT_KINDS, SUPPORT_STATUSES, DEGREES, PRIORITIES, UNASSIGN_REASONS, DOCUMENT_TYPES, STORED_DOCUMENT_TYPES } from './constants.ts';
 
 /** A procedure's change on the case history: structured, translated by the presenters. */
 const procedureEventSchema = new Schema(
@@ -179,6 +179,23 @@ const answerFilesEventSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * HR's decision on a version of a document (server/documents/verify.ts): which paper, which version,
+ * what was decided (and from what, when a decision was changed). Its reason, which the applicant is
+ * e-mailed, is the event's `told`. `event`: the decision's audit event id, the one entry it may make.
+ */
+const documentEventSchema = new Schema(
+  {
+    id: { type: Schema.Types.ObjectId, ref: 'Document', required: true },
+    type: { type: String, enum: STORED_DOCUMENT_TYPES, required: true },
+    version: { type: Number, required: true, min: 1 },
+    decision: { type: String, enum: ['accepted', 'rejected'], required: true },
+    changedFrom: { type: String, enum: ['accepted', 'rejected'] },
+    event: { type: Schema.Types.ObjectId, required: true },
+  },
+  { _id: false },
+);
+
 const historyEventSchema = new Schema(
   {
     at: { type: Date, required: true },
@@ -207,6 +224,7 @@ const historyEventSchema = new Schema(
     offerTerms: { type: offerTermsEventSchema, default: undefined },
     late: { type: lateAnswerEventSchema, default: undefined },
     answerFiles: { type: answerFilesEventSchema, default: undefined },
+    document: { type: documentEventSchema, default: undefined },
   },
   { _id: true },
 );

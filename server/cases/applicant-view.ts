@@ -16,6 +16,7 @@ export interface ToldEvent {
   extension?: { to?: Date | null } | null;
   offerTerms?: { told?: boolean | null } | null;
   plannedStart?: { told?: boolean | null } | null;
+  document?: { decision?: string | null } | null;
 }
 
 /** The applicant sees a change of stage (not staff bookkeeping), and a procedure's step HR marked for them. */
@@ -29,6 +30,8 @@ export function applicantSeesEvent(h: ToldEvent): boolean {
   if (h.offerTerms) return h.offerTerms.told === true;
   // HR moved their planned start and e-mailed them (server/cases/planned-start.ts); HR's reason stays internal (applicantSeesNote).
   if (h.plannedStart) return h.plannedStart.told === true;
+  // HR's decision on a version of their document: they were e-mailed a refusal or a changed decision, and their checklist shows each.
+  if (h.document) return true;
   return !!h.to && !QUIET_EVENTS.has(h.action);
 }
 

@@ -20,7 +20,10 @@ export function versionSeen(c: { version: number; sweptClaim?: { from: number; t
   return claim && c.version === claim.to && sent >= claim.from && sent < claim.to ? c.version : sent;
 }
 
-export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign']);
+/** HR's decision on a document version (server/documents/verify.ts): on the timelines, but no change of the case (its version does not move). */
+export const DOCUMENT_DECISION_EVENT = 'document_decision';
+
+export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign', DOCUMENT_DECISION_EVENT]);
 
 /** What happened to the case since the form was built. */
 export interface CaseChange {

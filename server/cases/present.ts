@@ -24,7 +24,7 @@ import { can, sameId } from '../policies/index.ts';
 import { tOf, type Context } from '../context.ts';
 import { DECLINE_ACTIONS, DECLINE_REASON_MAX, HOLD_REASON_MAX, HOLD_REVIEW_MAX_DAYS, PAYLOADS, RECEIVED_VIA, REJECT_REASON_MAX, offerReady } from '../workflow/transitions.ts';
 import { nextStep, requestLeft } from './next-step.ts';
-import { SUCCESS_STAGES, STAGES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
+import { SUCCESS_STAGES, STAGES, STORED_DOCUMENT_TYPES, UNSUCCESSFUL_STAGES, WAITING_STAGES, ACTIVE_STAGES, inStages, type Stage } from '../../models/constants.ts';
 import type { Action } from '../workflow/index.ts';
 import type { FieldErrors } from '../errors.ts';
 import { fieldErrorText } from '../http/forms.ts';
@@ -64,6 +64,34 @@ interface HistoryLike {
   offerTerms?: { letter?: boolean | null; terms?: boolean | null; told?: boolean | null; ready?: boolean | null; first?: boolean | null } | null;
   late?: { dueAt?: Date | null; workingDays?: number | null } | null;
   answerFiles?: { count?: number | null; type?: string | null } | null;
+  document?: { type?: string | null; version?: number | null; decision?: string | null; changedFrom?: string | null } | null;
+}
+
+const KNOWN_DOCUMENT_TYPES: ReadonlySet<string> = new Set(STORED_DOCUMENT_TYPES);
+
+/** A stored type's name in the reader's language: only a known type names a key (a stray value reads as "Other document", never a key path). */
+function documentTypeName(t: TFunction, type: string | null | undefined): string {
+  return t(`documents.types.${type && KNOWN_DOCUMENT_TYPES.has(type) ? type : 'other'}`);
+}
+
+/**
+ * HR's decision on a version of a document (server/documents/verify.ts), for each reader. Staff:
+ * "Passport, version 2: refused by <name>", with the reason as what the applicant was told (none
+ * for readers kept from the institute's reasons). The applicant: what they were told, and what to do.
+ */
+function documentDecisionEntry(t: TFunction, h: HistoryLike, who: string, view: { forApplicant: boolean; outside: boolean }): { label: string; note?: string } | undefined {
+  const d = h.document;
+  if (!d || (d.decision !== 'accepted' && d.decision !== 'rejected')) return undefined;
+  const refused = d.decision === 'rejected';
+  const changed = d.changedFrom === 'accepted' || d.changedFrom === 'rejected';
+  const params = { type: documentTypeName(t, d.type), version: Number.isSafeInteger(d.version) && Number(d.version) > 0 ? Number(d.version) : '?', name: who };
+  const decision = `${changed ? 'changed' : ''}${refused ? 'Refused' : 'Accepted'}`;
+  if (view.forApplicant) {
+    const reason = h.told ? t('cases.documentDecision.applicant.reason', { reason: h.told }) : undefined;
+    return { label: t(`cases.documentDecision.applicant.${decision}`, params), note: [reason, refused ? t('cases.documentDecision.applicant.sendNew') : undefined].filter(Boolean).join('\n') || undefined };
+  }
+  const told = h.told && !view.outside ? t('cases.timelineText.toldApplicant', { text: h.told }) : undefined;
+  return { label: t(`cases.documentDecision.staff.${decision}`, params), note: told };
 }
 
 /**
@@ -248,6 +276,11 @@ export function timeline(
           ? t('cases.people.hr')
           : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
+    if (h.document) {
+      const entry = documentDecisionEntry(t, h, who, { forApplicant: view.forApplicant, outside });
+      if (entry) out.push({ at: h.at, label: entry.label, who, ...(entry.note ? { note: entry.note } : {}) });
+      continue;
+    }
     const showNote = hrNotes || (outside ? own : applicantSeesNote(h, view.applicantId));
     // An assignment's note is the assignee's name: said once, in the label ("Assigned to X"), and
     // "Took the case" when the one who assigned is the assignee (the line already names them).
@@ -263,7 +296,7 @@ export function timeline(
     // An answer to the offer after its answer-by date: marked for staff (the institute decides what it means).
     const late = !view.forApplicant && h.late?.dueAt ? t('cases.offerAnswer.lateMark', { text: lateAnswerText(t, view.locale, h.late) }) : undefined;
     // Files sent with an answer: where they went (the documents list, where HR checks them).
-    const files = h.answerFiles?.count && h.answerFiles.type ? t('cases.timelineText.answerFiles', { count: h.answerFiles.count, type: t(`documents.types.${h.answerFiles.type}`) }) : undefined;
+    const files = h.answerFiles?.count && h.answerFiles.type ? t('cases.timelineText.answerFiles', { count: h.answerFiles.count, type: documentTypeName(t, h.answerFiles.type) }) : undefined;
     // How a leader's decision stood to the hidden-scores rule (lead s35): staff read it, the applicant never.
     const mark = view.forApplicant ? undefined : h.closedScoring ? t('cases.timelineText.closedScoring') : h.blind ? t('cases.timelineText.blind') : undefined;
     const note = [mark, extension, written, told, files, late].filter(Boolean).join('\n');

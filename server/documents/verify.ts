@@ -7,7 +7,8 @@
 import type { AppContext } from '../deps.ts';
 import { actorOf, type Context } from '../context.ts';
 import { CaseDocument, type DocumentDoc } from '../../models/document.ts';
-import type { CaseDoc } from '../../models/case.ts';
+import { Case, type CaseDoc } from '../../models/case.ts';
+import { DOCUMENT_DECISION_EVENT } from '../cases/conflict.ts';
 import { ACTIVE_SUPPORT_STATUSES } from '../../models/constants.ts';
 import { loadCalendar } from '../calendar/index.ts';
 import { askOpen } from '../procedures/service.ts';
@@ -90,6 +91,31 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
     const contact = decision === 'reject' ? await hrContactFor(caseDoc.institute) : undefined;
     await queueDocumentEmail({ app, applicant, caseDoc, doc, ...(contact ? { contact } : {}), template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
   }
+  await recordOnTimeline({ caseId: caseDoc._id, doc: updated, reviewer, now, decision, reason, changedFrom: changing ? from : undefined, eventId: audit.eventId });
   await settleDocumentAudits(doc._id, [audit]);
   return { doc: updated, decision };
+}
+
+/**
+ * The decision's line on the case's history (its timelines read it; the case page reads no document
+ * for it). Written after the decision, never before: the guarded write above is the decision, so a
+ * double submit or a stale form, refused there, never gets here, and a process that dies between the
+ * two writes loses this line only, never the decision (nor its audit event, which the document
+ * carries, nor the applicant's e-mail, queued first). `eventId`, the decision's audit event, ties the
+ * line to it: the same decision cannot add a second line. The case's version is not moved (as an
+ * assignment does not): a document checked is no change of the case's stage, and an open form of
+ * the case is not stale for it (server/cases/conflict.ts QUIET_EVENTS).
+ */
+async function recordOnTimeline(opts: { caseId: unknown; doc: DocumentDoc; reviewer: { _id: unknown; role: string }; now: Date; decision: 'accept' | 'reject'; reason?: string; changedFrom?: 'accepted' | 'rejected'; eventId: unknown }): Promise<void> {
+  const { doc, reviewer, now, reason } = opts;
+  const entry = {
+    at: now,
+    actor: reviewer._id,
+    actorRole: reviewer.role,
+    action: DOCUMENT_DECISION_EVENT,
+    // The reason is what the applicant was e-mailed: `told`, as other words written for them.
+    ...(reason ? { told: reason } : {}),
+    document: { id: doc._id, type: doc.type, version: doc.version, decision: opts.decision === 'accept' ? 'accepted' : 'rejected', ...(opts.changedFrom ? { changedFrom: opts.changedFrom } : {}), event: opts.eventId },
+  };
+  await Case.updateOne({ _id: opts.caseId, 'history.document.event': { $ne: opts.eventId } }, { $push: { history: entry } });
 }

@@ -16,6 +16,7 @@ import { translator } from '../i18n/index.ts';
 import { recipientLocale } from '../outbox/item.ts';
 import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
+import { DOCUMENT_DECISION_EVENT } from '../cases/conflict.ts';
 import { caseNamesAndApplicant } from '../cases/people.ts';
 import { isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
 import { decidesBlind } from '../policies/shortlist.ts';
@@ -179,7 +180,8 @@ export interface DecisionOutcome {
  */
 async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDoc | undefined> {
   const current = await Case.findById(opts.caseId);
-  const last = current?.history?.at(-1);
+  // A document checked meanwhile adds a line without moving the version (server/documents/verify.ts).
+  const last = current?.history?.findLast((h) => h.action !== DOCUMENT_DECISION_EVENT);
   if (!current || !last || current.version !== opts.version + 1) return undefined;
   const mine = String(last.actor) === String(actorOf(opts.ctx)._id);
   return mine && last.action === opts.action && (last.note ?? '') === opts.reason ? current : undefined;
@@ -261,7 +263,8 @@ export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promi
     .sort({ at: -1 })
     .lean();
   const summary = (event?.summary ?? {}) as { decision?: string; decidedAt?: Date };
-  const last = caseDoc.history?.at(-1);
+  // A document checked is no change of the case's version: not what made the form stale.
+  const last = caseDoc.history?.findLast((h) => h.action !== DOCUMENT_DECISION_EVENT);
   const found = event
     ? { kind: 'decision' as const, decision: summary.decision ?? '', at: summary.decidedAt ? new Date(summary.decidedAt) : event.at, actor: event.actor, role: event.actorRole ?? '' }
     : last

@@ -140,6 +140,8 @@ async function applicantCases(ctx: Context, user: UserRecord) {
           to: h.to ?? undefined,
           procedure: h.procedure?.kind ? { kind: h.procedure.kind, from: h.procedure.from ?? undefined, to: h.procedure.to ?? undefined } : undefined,
           extension: h.extension?.to ? { from: h.extension.from ?? undefined, to: h.extension.to } : undefined,
+          // HR's decision on a version of their document (its reason is the note: what they were told).
+          document: h.document?.decision ? { type: h.document.type, version: h.document.version, decision: h.document.decision, changedFrom: h.document.changedFrom ?? undefined } : undefined,
           by: own(h.actor) ? 'you' : h.actor ? 'staff' : 'system',
           note: h.note && applicantSeesNote(h, user._id) ? h.note : (h.told ?? undefined),
           // An answer to the offer HR recorded from their e-mail or letter: how and the day it came (HR's note of it stays internal).
