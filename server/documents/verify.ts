@@ -24,7 +24,7 @@ export type VerifyDecision = { decision: 'accept'; reason?: string } | { decisio
 export type ReviewedFrom = 'pending' | 'accepted' | 'rejected';
 
 export type VerifyDocumentOptions = {
-  app: Pick<AppContext, 'config'>;
+  app: Pick<AppContext, 'config' | 'logger'>;
   ctx: Context;
   /** The document and its case, loaded for the actor (server/documents/access.ts) and authorized. */
   doc: DocumentDoc;
@@ -91,7 +91,13 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
     const contact = decision === 'reject' ? await hrContactFor(caseDoc.institute) : undefined;
     await queueDocumentEmail({ app, applicant, caseDoc, doc, ...(contact ? { contact } : {}), template: decision === 'reject' ? 'document_rejected' : 'document_accepted', data: { version: doc.version, reason, ...(changing ? { changed: true } : {}) }, now, ...(changing ? { eventKey: String(now.getTime()) } : {}), ...(due ? { dueBy: { at: due, calendar: await loadCalendar() } } : {}) });
   }
-  await recordOnTimeline({ caseId: caseDoc._id, doc: updated, reviewer, now, decision, reason, changedFrom: changing ? from : undefined, eventId: audit.eventId });
+  try {
+    await recordOnTimeline({ caseId: caseDoc._id, doc: updated, reviewer, now, decision, reason, changedFrom: changing ? from : undefined, eventId: audit.eventId });
+  } catch (err) {
+    // The decision, its audit event and the applicant's e-mail are stored: the officer is told it is
+    // done (a 500 would invite a retry that can only be refused); the missing line is logged.
+    app.logger.warn({ err, document: String(doc._id), case: String(caseDoc._id) }, 'document decision stored; its line on the case timeline could not be written');
+  }
   await settleDocumentAudits(doc._id, [audit]);
   return { doc: updated, decision };
 }
