@@ -8,8 +8,8 @@
 // in the data and upload folders: the app does not start on them; the same command run again
 // finishes the restore (another backup is refused there unless --force).
 // The backup's signature (manifest.sig) is checked first with the data-encryption keys this machine has
-// (DATA_ENCRYPTION_KEY and DATA_ENCRYPTION_PREVIOUS_KEYS; the key file in the target data folder or in
-// DATA_DIR, read, never generated): a backup changed since it was taken, or signed by another
+// (DATA_ENCRYPTION_KEY and DATA_ENCRYPTION_PREVIOUS_KEYS; when unset, the key file in the target data
+// folder or in DATA_DIR, read, never generated): a backup changed since it was taken, or signed by another
 // installation, is refused. So is one without manifest.sig (taken before backups were signed) and,
 // on a machine with no key at all (a new machine: put the key back first), one that cannot be
 // checked: --unsigned restores those unchecked, with a warning. A signature that is there and does

@@ -6,9 +6,9 @@
 // names the key by its id (server/crypto/keyring.ts keyId), holds nothing secret, and is written
 // last, durably, after manifest.sha256: a backup cut short has none.
 //
-// The restore checks it before anything is written, with the keys it has: DATA_ENCRYPTION_KEY and
-// DATA_ENCRYPTION_PREVIOUS_KEYS (a key rotated since the backup still verifies it), and the key files
-// of the target data folder and of DATA_DIR, read, never generated. Refused (exit 4): a signature
+// The restore checks it before anything is written, with the keys the app would have: DATA_ENCRYPTION_KEY
+// and DATA_ENCRYPTION_PREVIOUS_KEYS (a key rotated since the backup still verifies it), or when that is
+// unset the key file of the target data folder (and DATA_DIR's), read, never generated. Refused (exit 4): a signature
 // that does not match, a key id none of those keys has, a manifest.sig that is not a signature. A
 // backup without manifest.sig (taken before backups were signed), or with no key at all on the
 // restoring machine (a disaster restore before the key is put back), is refused too unless the
@@ -89,19 +89,21 @@ export interface RestoreKeys {
 }
 
 /**
- * The keys on this machine: DATA_ENCRYPTION_KEY with its previous keys, and the key file of the
- * target data folder and of DATA_DIR when there. A key file is read, never generated (the app's
- * keyring makes one when none is there: a new key would only make the check fail).
+ * The keys on this machine, found as the app finds them (server/crypto/keyring.ts keyringFor):
+ * DATA_ENCRYPTION_KEY with its previous keys when set (a key file is then not the app's and is not
+ * read); else the key file of the target data folder, and DATA_DIR's when that is another. Read,
+ * never generated (the app's keyring makes one when none is there: a new key only fails the check).
  */
 export function restoreKeys(config: Config, dataDir: string | undefined): RestoreKeys {
   const keys: DataKey[] = [];
   const looked: string[] = [];
   const d = config.dataEncryption;
+  const files = [...new Set([...(dataDir ? [path.join(dataDir, KEY_FILE)] : []), d.keyFile])];
   if (d.key) {
     keys.push(...keyringFromKeys(d.key, d.previousKeys).all());
     looked.push(d.previousKeys.length ? 'DATA_ENCRYPTION_KEY and DATA_ENCRYPTION_PREVIOUS_KEYS' : 'DATA_ENCRYPTION_KEY');
+    return { keys, looked, keyFile: files[0]! };
   }
-  const files = [...new Set([...(dataDir ? [path.join(dataDir, KEY_FILE)] : []), d.keyFile])];
   for (const file of files) {
     if (!existsSync(file)) continue;
     let fromFile: Buffer[];
