@@ -1,4 +1,4 @@
-// `npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force]`: a backup back into an
+// `npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force] [--unsigned]`: a backup back into an
 // empty data folder (the embedded database) or an empty MONGODB_URI database, and its files into an
 // empty upload folder. The whole backup is checked against its manifest before anything is written;
 // a damaged or partial one is refused with what is wrong. Before that, its signature: manifest.sig
