@@ -2,7 +2,9 @@
 //   npm run backup -- --out /backups/talent-2026-12-07
 // Reads the app's own configuration (MONGODB_URI, else the embedded database under DATA_DIR, reached
 // on EMBEDDED_DB_PORT while the app runs; UPLOAD_DIR). The folder must be new or empty; it is made
-// 0700, its files 0600. The data-encryption key is not in it: keep that in your secret store.
+// 0700, its files 0600. The data-encryption key is not in it: keep that in your secret store. Its
+// manifest is signed (manifest.sig, the last file) with a key derived from the current
+// data-encryption key: `npm run restore` refuses the backup if anything in it changes afterwards.
 // Exit codes: 0 done, 1 failed (nothing usable written), 2 bad arguments or configuration.
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../server/config.ts';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `backup written to ${result.dir}: ${c.collections} collections, ${c.documents} documents, ${c.files} files, ${c.bytes} bytes ` +
       `(${d.source} database, ${d.consistency} at ${d.takenAt}; ${result.snapshots} snapshot(s); ${Date.now() - started} ms)\n` +
+      `signed with data-encryption key ${result.signedWith}: a restore needs that key (or a keyring holding it as a previous key)\n` +
       (result.manifest.encryption.keyIds.length ? `sealed fields need the data-encryption key(s) ${result.manifest.encryption.keyIds.join(', ')}: not in this backup, keep them in your secret store\n` : ''),
   );
 }

@@ -14,15 +14,19 @@
 // between the two steps) means another snapshot; files no copied record names are left out.
 //
 // Nothing secret goes in: not the data-encryption key (sealed fields are copied sealed), not the
-// database's credentials file. The folder is made 0700 and every file 0600.
+// database's credentials file. The folder is made 0700 and every file 0600. The manifest is signed
+// with a key derived from the current data-encryption key (manifest.sig, ./signature.ts), so a
+// restore refuses a backup changed since, whatever hashes were recomputed.
 import { createHash } from 'node:crypto';
 import { copyFile, chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EJSON, serialize, type Document } from 'bson';
 import type { Db } from 'mongodb';
 import type { Config } from '../config.ts';
+import { keyringFor } from '../crypto/keyring.ts';
 import { connectForBackup, BackupError, type BackupConnection } from './connect.ts';
 import { BSON_EXACT, FORMAT, FORMAT_VERSION, hashFile, uploadPath, writeManifest, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
+import { writeSignature } from './signature.ts';
 
 const KEY = /^[a-f0-9]{32}$/;
 /** Snapshots taken at most, when files vanish between the two steps each time (erasures racing the backup). */
@@ -32,6 +36,8 @@ export interface BackupResult {
   dir: string;
   manifest: Manifest;
   snapshots: number;
+  /** The id of the data-encryption key manifest.sig was made with (never the key). */
+  signedWith: string;
 }
 
 interface Dumped {
@@ -230,6 +236,8 @@ export async function takeBackup(opts: { config: Config; out: string; log?: (lin
 
 async function backupInto(opts: { config: Config; log: (line: string) => void; method?: 'auto' | 'logical' }, dir: string, dbDir: string, filesDir: string): Promise<BackupResult> {
   const { config, log } = opts;
+  // The key the manifest is signed with, found before anything is read: a keyring that cannot be read fails the backup now.
+  const signingKey = keyringFor(config).current();
   const conn = await connectForBackup(config);
   try {
     const files = new Map<string, UploadEntry>();
@@ -299,8 +307,11 @@ async function backupInto(opts: { config: Config; log: (line: string) => void; m
       },
       entries: [...dumped.entries, ...uploads],
     };
-    await writeManifest(dir, manifest);
-    return { dir, manifest, snapshots };
+    const written = await writeManifest(dir, manifest);
+    // Last, after manifest.sha256: a backup cut short before this has no signature and is refused as unsigned.
+    const signature = await writeSignature(dir, written, signingKey);
+    log(`manifest signed with data-encryption key ${signature.keyId}`);
+    return { dir, manifest, snapshots, signedWith: signature.keyId };
   } finally {
     await conn.close();
   }

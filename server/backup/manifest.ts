@@ -2,10 +2,12 @@
 // its size, SHA-256 and count), written last, so a backup without one never finished. Its own
 // SHA-256 is in manifest.sha256 (`sha256sum -c manifest.sha256` checks it by hand). `verifyBackup`
 // reads everything back before a restore touches anything: a changed byte, a missing or truncated
-// file, a count that differs, a document version whose file is not there, each is named.
+// file, a count that differs, a document version whose file is not there, each is named. The
+// manifest's signature (manifest.sig, ./signature.ts) is checked by the restore on the very bytes
+// verifyBackup parses (its checkManifest).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
@@ -88,11 +90,69 @@ export async function writeBackupFile(file: string, data: string | Buffer): Prom
   await writeFileDurably(file, data, { mode: 0o600, temp: `${file}.writing`, exclusive: true });
 }
 
-/** Writes manifest.json, then manifest.sha256 (its hash, in sha256sum's format): the last two files of a backup. */
-export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
-  const text = `${JSON.stringify(manifestSchema.parse(manifest), null, 1)}\n`;
-  await writeBackupFile(path.join(dir, MANIFEST), text);
-  await writeBackupFile(path.join(dir, MANIFEST_SUM), `${sha256Hex(text)}  ${MANIFEST}\n`);
+/**
+ * Writes manifest.json, then manifest.sha256 (its hash, in sha256sum's format). Returns the bytes
+ * written, which the backup then signs (manifest.sig, its last file: ./signature.ts).
+ */
+export async function writeManifest(dir: string, manifest: Manifest): Promise<Buffer> {
+  const bytes = Buffer.from(`${JSON.stringify(manifestSchema.parse(manifest), null, 1)}\n`, 'utf8');
+  await writeBackupFile(path.join(dir, MANIFEST), bytes);
+  await writeBackupFile(path.join(dir, MANIFEST_SUM), `${sha256Hex(bytes)}  ${MANIFEST}\n`);
+  return bytes;
+}
+
+/** The most a manifest may hold (a backup of a million files is about 250 MB of entries: far beyond ours). */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
+export type ReadBackupFile = { bytes: Buffer } | { missing: true } | { problem: string };
+
+/**
+ * One of the backup's own small files (manifest.json, manifest.sha256, manifest.sig), read once and
+ * whole, as what it is: a link (to another backup's manifest, to a file of the host), a folder, a
+ * device or pipe, a file larger than `max` are refused with what they are, never followed or read.
+ */
+export async function readBackupFile(dir: string, name: string, max: number): Promise<ReadBackupFile> {
+  const file = path.join(dir, name);
+  let st;
+  try {
+    st = await lstat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { problem: `refused: ${name} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  const refusedKind = (s: { isSymbolicLink(): boolean; isFile(): boolean; isDirectory(): boolean; size: number }) =>
+    s.isSymbolicLink() ? `refused: ${name} is a link, not a file of the backup`
+    : s.isDirectory() ? `refused: ${name} is a folder, not a file`
+    : !s.isFile() ? `refused: ${name} is not a regular file`
+    : s.size > max ? `refused: ${name} has ${s.size} bytes, more than a ${name} ever holds (${max})`
+    : undefined;
+  const refused = refusedKind(st);
+  if (refused) return { problem: refused };
+  let fh;
+  try {
+    // O_NOFOLLOW: a link put in its place after lstat is not followed; O_NONBLOCK: nor does a pipe put there hang the read.
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { problem: code === 'ELOOP' ? `refused: ${name} is a link, not a file of the backup` : `refused: ${name} cannot be read (${code ?? (err as Error).message})` };
+  }
+  try {
+    const opened = await fh.stat();
+    const again = refusedKind(opened);
+    if (again) return { problem: again };
+    // One byte more than its size: a file that grows while it is read is not taken as it was.
+    const buf = Buffer.alloc(opened.size + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > opened.size) return { problem: `refused: ${name} changed while it was read` };
+    }
+    return { bytes: buf.subarray(0, n) };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The largest document a dump may hold (MongoDB's limit is 16 MB; a bigger length is damage). */
@@ -171,32 +231,42 @@ async function checkDump(file: string): Promise<{ sha256: string; count: number 
 /** Decode options that keep every value's BSON type, so writing it back stores the same bytes. */
 export const BSON_EXACT = { promoteLongs: false, promoteValues: false, promoteBuffers: false, bsonRegExp: true } as const;
 
-export type Verified = { ok: true; manifest: Manifest } | { ok: false; problems: string[] };
+/** `manifestSha256`: the SHA-256 of the manifest's bytes that were checked and parsed. */
+export type Verified = { ok: true; manifest: Manifest; manifestSha256: string } | { ok: false; problems: string[] };
+
+export interface VerifyOptions {
+  /**
+   * Called with manifest.json's bytes once they match manifest.sha256, before they are parsed: the
+   * very bytes then parsed and checked against (read once, so they cannot change in between). It
+   * throws to refuse the backup (the restore's signature check, ./signature.ts).
+   */
+  checkManifest?: (bytes: Buffer) => void | Promise<void>;
+}
 
 /**
  * Checks a backup directory against its manifest, reading every byte: the manifest's own hash, then
  * each entry (present, size, SHA-256, document count), then that every document version the dump
  * stores on disk has its file in the backup with the hash its record names.
  */
-export async function verifyBackup(dir: string): Promise<Verified> {
-  let text: string;
-  let sum: string;
-  try {
-    text = await readFile(path.join(dir, MANIFEST), 'utf8');
-    sum = await readFile(path.join(dir, MANIFEST_SUM), 'utf8');
-  } catch {
+export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promise<Verified> {
+  const manifestFile = await readBackupFile(dir, MANIFEST, MAX_MANIFEST_BYTES);
+  const sumFile = await readBackupFile(dir, MANIFEST_SUM, 1024);
+  for (const f of [manifestFile, sumFile]) if ('problem' in f) return { ok: false, problems: [f.problem] };
+  if (!('bytes' in manifestFile) || !('bytes' in sumFile)) {
     // Named: which of the two is missing, and whether a backup began there (its db/ and files/).
-    const missing = [];
-    for (const f of [MANIFEST, MANIFEST_SUM]) if (!(await stat(path.join(dir, f)).catch(() => undefined))) missing.push(f);
+    const missing = [...('missing' in manifestFile ? [MANIFEST] : []), ...('missing' in sumFile ? [MANIFEST_SUM] : [])];
     const begun = (await Promise.all(['db', 'files'].map((d) => stat(path.join(dir, d)).catch(() => undefined)))).every(Boolean);
     const why = begun ? 'a backup that did not finish: it was stopped before writing its manifest, the last step; take a new one' : 'the backup did not finish, or this is not a backup folder';
-    return { ok: false, problems: [`${dir} holds no complete backup: ${missing.join(' and ') || `${MANIFEST} or ${MANIFEST_SUM}`} missing (${why})`] };
+    return { ok: false, problems: [`${dir} holds no complete backup: ${missing.join(' and ')} missing (${why})`] };
   }
-  const expected = /^([a-f0-9]{64}) {2}manifest\.json\n?$/.exec(sum)?.[1];
-  if (!expected || expected !== sha256Hex(text)) return { ok: false, problems: [`${MANIFEST} is damaged: its SHA-256 is not the one in ${MANIFEST_SUM}`] };
+  const manifestBytes = manifestFile.bytes;
+  const manifestSha256 = sha256Hex(manifestBytes);
+  const expected = /^([a-f0-9]{64}) {2}manifest\.json\n?$/.exec(sumFile.bytes.toString('utf8'))?.[1];
+  if (!expected || expected !== manifestSha256) return { ok: false, problems: [`${MANIFEST} is damaged: its SHA-256 is not the one in ${MANIFEST_SUM}`] };
+  await opts.checkManifest?.(manifestBytes);
   let parsed: Manifest;
   try {
-    parsed = manifestSchema.parse(JSON.parse(text));
+    parsed = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch (err) {
     return { ok: false, problems: [`${MANIFEST} is not a manifest this version can read: ${(err as Error).message.slice(0, 300)}`] };
   }
@@ -261,7 +331,7 @@ export async function verifyBackup(dir: string): Promise<Verified> {
       else if (file.sha256 !== String(d.sha256)) problems.push(`damaged: ${file.path} is not the file document version ${String(d._id)} names (SHA-256 differs)`);
     }
   }
-  return problems.length ? { ok: false, problems } : { ok: true, manifest: parsed };
+  return problems.length ? { ok: false, problems } : { ok: true, manifest: parsed, manifestSha256 };
 }
 
 /** Writes `manifest` as it is, without checking it (the tests' damaged manifests). */

@@ -1,7 +1,9 @@
-// `npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force]`: a backup back into an
+// `npm run restore -- --from DIR [--data DIR] [--uploads DIR] [--force] [--unsigned]`: a backup back into an
 // empty data folder (the embedded database) or an empty MONGODB_URI database, and its files into an
 // empty upload folder. The whole backup is checked against its manifest before anything is written;
-// a damaged or partial one is refused with what is wrong.
+// a damaged or partial one is refused with what is wrong. Before that, its signature: manifest.sig
+// must match the manifest's bytes under one of the installation's data-encryption keys
+// (./signature.ts), or the backup is refused (exit 4) unless --unsigned accepts one without.
 //
 // The embedded database is rebuilt in a folder beside its place (db.restoring-…), started on its own
 // with authentication: its first start generates a new user and credentials file, as any new data
@@ -14,14 +16,15 @@
 // not start on marked folders; the same backup restored again clears what the first one left (its
 // files, its staging database) and finishes; another backup is refused unless --force.
 import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EJSON, deserialize, type Document } from 'bson';
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { BSON_EXACT, MANIFEST_SUM, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { BSON_EXACT, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { SIGNATURE, checkSignature, restoreKeys, type SignatureCheck } from './signature.ts';
 import { RESTORE_MARKER, describeInterrupted, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.ts';
 
 export interface RestoreResult {
@@ -36,6 +39,8 @@ export interface RestoreResult {
   setAside: string[];
   /** A restore of the same backup into these folders had not finished: what it left was cleared and the work done again. */
   resumed: boolean;
+  /** Its signature checked (the key's id), or restored unchecked with --unsigned (and why). */
+  signature: SignatureCheck;
 }
 
 const INSERT_BATCH = 1000;
@@ -215,25 +220,47 @@ async function clearUnfinished(dataDir: string | undefined, uploadDir: string, u
   for (const p of ours) await rm(p, { recursive: true, force: true });
 }
 
-export async function restoreBackup(opts: { config: Config; from: string; dataDir?: string; uploadDir?: string; force?: boolean; log?: (line: string) => void }): Promise<RestoreResult> {
+/**
+ * `unsigned`: restore a backup without manifest.sig (taken before backups were signed), or one this
+ * machine has no key to check, unchecked (--unsigned). A signature that is there and does not match,
+ * or names a key none of those here has, is refused all the same.
+ */
+export async function restoreBackup(opts: { config: Config; from: string; dataDir?: string; uploadDir?: string; force?: boolean; unsigned?: boolean; log?: (line: string) => void }): Promise<RestoreResult> {
   const { config } = opts;
   const log = opts.log ?? (() => undefined);
   const from = path.resolve(opts.from);
   const force = opts.force ?? false;
-  // Before anything is touched: every byte of the backup against its manifest.
-  const verified = await verifyBackup(from);
-  if (!verified.ok) throw new BackupError(`refusing to restore ${from}: the backup is damaged or incomplete:\n  ${verified.problems.slice(0, 20).join('\n  ')}${verified.problems.length > 20 ? `\n  … ${verified.problems.length - 20} more` : ''}`, 3);
-  const manifest = verified.manifest;
-  log(`backup verified: ${manifest.counts.collections} collections, ${manifest.counts.documents} documents, ${manifest.counts.files} files (taken ${manifest.database.takenAt})`);
-  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const uploadDir = path.resolve(opts.uploadDir ?? config.upload.dir);
-  const setAside: string[] = [];
   const toMongo = Boolean(config.mongodbUri) && !opts.dataDir;
   const dataDir = toMongo ? undefined : path.resolve(opts.dataDir ?? config.dataDir);
+  // Before anything is touched: the manifest's signature (on the bytes then parsed), then every byte of the backup against the manifest.
+  const keys = restoreKeys(config, dataDir);
+  let signature: SignatureCheck | undefined;
+  const verified = await verifyBackup(from, {
+    checkManifest: async (bytes) => {
+      signature = await checkSignature(from, bytes, keys, opts.unsigned ?? false);
+    },
+  });
+  if (!verified.ok) throw new BackupError(`refusing to restore ${from}: the backup is damaged or incomplete:\n  ${verified.problems.slice(0, 20).join('\n  ')}${verified.problems.length > 20 ? `\n  … ${verified.problems.length - 20} more` : ''}`, 3);
+  if (!signature) throw new Error('the backup was verified without its signature being checked');
+  const manifest = verified.manifest;
+  if (signature.verified) log(`backup signature verified (data-encryption key ${signature.keyId})`);
+  else {
+    log('WARNING: --unsigned: THE BACKUP\'S SIGNATURE WAS NOT CHECKED');
+    log(
+      signature.why === 'unsigned'
+        ? `WARNING: ${from} has no ${SIGNATURE}: it is restored as it is; whoever could write to the backup store could have changed it (an administrator added, a decision changed)`
+        : `WARNING: ${from} is signed with data-encryption key ${signature.keyId ?? '?'}, and this machine has no key to check it: it is restored unchecked; set DATA_ENCRYPTION_KEY to that key before starting the app`,
+    );
+  }
+  log(`backup verified: ${manifest.counts.collections} collections, ${manifest.counts.documents} documents, ${manifest.counts.files} files (taken ${manifest.database.takenAt})`);
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const setAside: string[] = [];
   const relUploads = dataDir ? path.relative(dataDir, uploadDir) : undefined;
   const uploadsInsideData = relUploads !== undefined && relUploads.split(path.sep)[0] !== '..' && !path.isAbsolute(relUploads);
   const marked = [...new Set([...(dataDir ? [dataDir] : []), uploadDir])];
-  const marker: RestoreMarker = { from, manifestSha256: (await readFile(path.join(from, MANIFEST_SUM), 'utf8')).slice(0, 64), takenAt: manifest.database.takenAt, startedAt: new Date().toISOString() };
+  // The hash of the manifest bytes checked above (manifest.sha256 is not read a second time).
+  const marker: RestoreMarker = { from, manifestSha256: verified.manifestSha256, takenAt: manifest.database.takenAt, startedAt: new Date().toISOString() };
   // A restore into these folders that did not finish: the same backup's is finished now, another's refused.
   let resumed = false;
   for (const dir of marked) {
@@ -263,5 +290,5 @@ export async function restoreBackup(opts: { config: Config; from: string; dataDi
   const done = toMongo ? await restoreMongo(from, manifest, config.mongodbUri!, force || resumed, config) : await restoreEmbedded(from, manifest, dataDir!, stamp);
   // The upload folder's first: the data folder's, removed last, still stops the app until the end.
   for (const dir of [...marked].reverse()) await removeRestoreMarker(dir);
-  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, resumed, ...done };
+  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, resumed, signature, ...done };
 }

@@ -3,7 +3,7 @@
 // re-encrypted them. The keys come from DATA_ENCRYPTION_KEY (+ DATA_ENCRYPTION_PREVIOUS_KEYS), or,
 // when that is unset (development, tests), from a key file generated once in the data folder:
 // mode 0600, created atomically, one key per line, the first line the current key.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -45,6 +45,14 @@ export function parseDataKey(text: string): Buffer | null {
 
 export function keyId(key: Buffer): string {
   return createHmac('sha256', key).update('talent-data-key-id').digest('base64url').slice(0, 8);
+}
+
+/**
+ * A key for one purpose, derived from a data key (HKDF-SHA256, `info` naming the purpose): what
+ * signs a backup is then never the key that encrypts, and shows nothing of it.
+ */
+export function deriveSubkey(key: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), info, KEY_BYTES));
 }
 
 function dataKey(key: Buffer): DataKey {

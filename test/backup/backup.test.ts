@@ -6,37 +6,13 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { Int32 } from 'bson';
-import { MongoClient, ObjectId } from 'mongodb';
-import { loadConfig, type Config } from '../../server/config.ts';
+import { MongoClient } from 'mongodb';
 import { takeBackup } from '../../server/backup/backup.ts';
 import { restoreBackup } from '../../server/backup/restore.ts';
 import { BackupError, databaseOfUri, userOfUri } from '../../server/backup/connect.ts';
 import { startEmbeddedMongo, readCredentialsFile, type EmbeddedMongo } from '../../embedded-mongo/src/index.ts';
-import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const key = (c: string) => c.repeat(32);
-
-function configFor(dataDir: string, extra: Record<string, string> = {}): Config {
-  return loadConfig({ DATA_DIR: dataDir, UPLOAD_DIR: path.join(dataDir, 'uploads'), DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY, ...extra });
-}
-
-function storeFile(dataDir: string, k: string, bytes: Buffer): void {
-  mkdirSync(path.join(dataDir, 'uploads', k.slice(0, 2)), { recursive: true });
-  writeFileSync(path.join(dataDir, 'uploads', k.slice(0, 2), k), bytes);
-}
-
-/** Writes `documents` (version records) into the data folder's embedded database, then stops it. */
-async function withRecords(dataDir: string, documents: Array<Record<string, unknown>>): Promise<void> {
-  const server = await startEmbeddedMongo({ dbPath: path.join(dataDir, 'db'), port: 0 });
-  const client = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
-  if (documents.length) await client.db('talent').collection('documents').insertMany(documents.map((d) => ({ _id: new ObjectId(), ...d })));
-  await client.db('talent').collection('cases').insertOne({ _id: new ObjectId(), reference: 'TA-2026-000001', n: new Int32(7) });
-  await client.close();
-  await server.stop();
-}
+import { configFor, key, sha256, storeFile, withRecords } from './support.ts';
 
 describe('backup: takeBackup and restoreBackup', function () {
   this.timeout(60_000);
