@@ -99,6 +99,18 @@ function noteDocument(dumped: Dumped, appDb: string, db: string, coll: string, d
   }
 }
 
+/**
+ * Collections of the app's database whose documents a backup leaves out (the collection and its
+ * indexes are kept, empty): the signed-in sessions. Restored, they would sign back in whoever had
+ * signed out or been signed out since the backup (a stolen cookie included); after a restore everyone
+ * signs in again.
+ */
+const NOT_CARRIED = new Set(['sessions']);
+
+function carried(appDb: string, db: string, coll: string): boolean {
+  return !(db === appDb && NOT_CARRIED.has(coll));
+}
+
 function cleanIndex(spec: Document): Document {
   const { v: _v, ns: _ns, ...rest } = spec;
   return rest;
@@ -121,7 +133,8 @@ async function dumpEmbedded(conn: BackupConnection, dbDir: string): Promise<Dump
     for (const [i, c] of listed.entries()) {
       const rel = `db/${String(i + 1).padStart(4, '0')}.bson`;
       const out = await DumpWriter.create(path.join(dbDir, path.basename(rel)));
-      let from: number | null = 0;
+      const take = carried(conn.appDatabase, c.db, c.coll);
+      let from: number | null = take ? 0 : null;
       while (from !== null) {
         const page = await admin.command({ backupSnapshot: 1, snapshotId, db: c.db, coll: c.coll, from }, BSON_EXACT);
         for (const doc of page.docs as Document[]) {
@@ -131,7 +144,7 @@ async function dumpEmbedded(conn: BackupConnection, dbDir: string): Promise<Dump
         from = page.next === null || page.next === undefined ? null : Number(page.next);
       }
       const done = await out.finish();
-      if (done.documents !== c.count) throw new BackupError(`${c.db}.${c.coll}: ${done.documents} documents read, the snapshot held ${c.count}`);
+      if (take && done.documents !== c.count) throw new BackupError(`${c.db}.${c.coll}: ${done.documents} documents read, the snapshot held ${c.count}`);
       dumped.entries.push({
         kind: 'collection', path: rel, db: c.db, collection: c.coll,
         options: EJSON.serialize(c.options ?? {}) as Record<string, unknown>,
@@ -155,7 +168,8 @@ async function dumpLogical(conn: BackupConnection, dbDir: string): Promise<Dumpe
   for (const [i, c] of colls.entries()) {
     const rel = `db/${String(i + 1).padStart(4, '0')}.bson`;
     const out = await DumpWriter.create(path.join(dbDir, path.basename(rel)));
-    for await (const doc of db.collection(c.name).find({}, { ...BSON_EXACT, batchSize: 1000 })) {
+    const docs = carried(conn.appDatabase, conn.appDatabase, c.name) ? db.collection(c.name).find({}, { ...BSON_EXACT, batchSize: 1000 }) : [];
+    for await (const doc of docs) {
       await out.add(doc);
       noteDocument(dumped, conn.appDatabase, conn.appDatabase, c.name, doc);
     }

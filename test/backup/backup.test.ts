@@ -160,6 +160,50 @@ describe('backup: takeBackup and restoreBackup', function () {
     expect(userOfUri('mongodb://db.example.org/talent')).to.equal(undefined);
   });
 
+  it('leaves the signed-in sessions out (embedded and logical): a restore signs no one back in; the collection and its expiry index come back empty', async () => {
+    const sessions = [{ _id: 'sid-signed-out-since' as never, expires: new Date(Date.now() + 86_400_000), session: '{"passport":{"user":"u1"}}' }];
+    const data = path.join(root, 'data');
+    await withRecords(data, [], { sessions: [], users: [{ email: 'hr@example.org' }] });
+    // Written with its own _id (a session id), and the TTL index connect-mongo creates.
+    const server = await startEmbeddedMongo({ dbPath: path.join(data, 'db'), port: 0 });
+    const client = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
+    await client.db('talent').collection('sessions').insertMany(sessions);
+    await client.db('talent').collection('sessions').createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
+    await client.close();
+    await server.stop();
+    const out = path.join(root, 'backup');
+    const taken = await takeBackup({ config: configFor(data), out });
+    const entry = taken.manifest.entries.find((e) => e.kind === 'collection' && e.collection === 'sessions');
+    expect(entry, 'the collection is listed').to.deep.include({ documents: 0 });
+    for (const f of readdirSync(path.join(out, 'db'))) expect(readFileSync(path.join(out, 'db', f)).includes('sid-signed-out-since'), f).to.equal(false);
+    const target = path.join(root, 'restored');
+    await restoreBackup({ config: configFor(target), from: out });
+    const back = await startEmbeddedMongo({ dbPath: path.join(target, 'db'), port: 0 });
+    try {
+      const c2 = await MongoClient.connect(back.uri('talent', (await readCredentialsFile(back.credentialsFile!))!));
+      expect(await c2.db('talent').collection('sessions').countDocuments()).to.equal(0);
+      expect((await c2.db('talent').collection('sessions').listIndexes().toArray()).find((i) => i.name === 'expires_1')).to.deep.include({ expireAfterSeconds: 0 });
+      expect(await c2.db('talent').collection('users').countDocuments(), 'the rest is restored').to.equal(1);
+      await c2.close();
+    } finally {
+      await back.stop();
+    }
+    // The logical dump (MONGODB_URI) leaves them out too.
+    const source = await startEmbeddedMongo({ dbPath: null, port: 0 });
+    try {
+      const c3 = await MongoClient.connect(source.uri('talent'));
+      await c3.db('talent').collection('sessions').insertMany(sessions);
+      await c3.db('talent').collection('cases').insertOne({ reference: 'TA-1' });
+      await c3.close();
+      const out2 = path.join(root, 'backup-logical');
+      const logical = await takeBackup({ config: configFor(path.join(root, 'data2'), { MONGODB_URI: source.uri('talent') }), out: out2, method: 'logical' });
+      expect(logical.manifest.entries.find((e) => e.kind === 'collection' && e.collection === 'sessions')).to.deep.include({ documents: 0 });
+      expect(logical.manifest.entries.find((e) => e.kind === 'collection' && e.collection === 'cases')).to.deep.include({ documents: 1 });
+    } finally {
+      await source.stop();
+    }
+  });
+
   it('on MONGODB_URI: a logical dump of the app’s database, restored into an empty database only', async () => {
     const source = await startEmbeddedMongo({ dbPath: null, port: 0 });
     const target = await startEmbeddedMongo({ dbPath: null, port: 0 });
