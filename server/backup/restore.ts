@@ -15,15 +15,17 @@
 // and upload folders before anything else and is removed last (./restore-marker.ts). The app does
 // not start on marked folders; the same backup restored again clears what the first one left (its
 // files, its staging database) and finishes; another backup is refused unless --force.
-import { randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { EJSON, deserialize, type Document } from 'bson';
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { BSON_EXACT, readBsonFile, verifyBackup, type CollectionEntry, type Manifest } from './manifest.ts';
+import { BSON_EXACT, BsonFrames, verifyBackup, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
 import { SIGNATURE, checkSignature, restoreKeys, type SignatureCheck } from './signature.ts';
 import { RESTORE_MARKER, describeInterrupted, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.ts';
 
@@ -49,6 +51,74 @@ const INSERT_BATCH_BYTES = 16 * 1024 * 1024;
 const MAY_BE_THERE = new Set(['data-encryption.key']);
 const MARKERS = new Set([RESTORE_MARKER, `${RESTORE_MARKER}.writing`]);
 const SHARD = /^[a-f0-9]{2}$/;
+
+/** A file of the backup that no longer is what verifyBackup checked: exit 3, as any damage. */
+function changedSinceChecked(rel: string, what: string): BackupError {
+  return new BackupError(`refusing to restore: ${rel} ${what}: it changed after the backup was checked (someone is writing to the backup store, or its disk is failing); what was restored so far is not put in place`, 3);
+}
+
+/**
+ * Opens a file of the backup to restore it: not through a link put there since the check
+ * (O_NOFOLLOW), nor a pipe that would hang the read. Whatever else changed (a linked folder, the
+ * bytes) the hash of what is then read refuses.
+ */
+async function openChecked(from: string, rel: string, bytes: number) {
+  const file = path.join(from, rel);
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
+    throw changedSinceChecked(rel, err.code === 'ELOOP' ? 'is now a link' : `cannot be opened (${err.code ?? err.message})`);
+  });
+  const st = await fh.stat();
+  if (!st.isFile() || st.size !== bytes) {
+    await fh.close();
+    throw changedSinceChecked(rel, st.isFile() ? `has ${st.size} bytes, the manifest says ${bytes}` : 'is no longer a file');
+  }
+  return fh;
+}
+
+/**
+ * A dump's documents, read once from the file handle and hashed as they are read: the restore
+ * inserts what it reads, so the SHA-256 and count the signed manifest names are checked on those
+ * very bytes (verifyBackup's earlier reading proves nothing about a file rewritten since). A
+ * mismatch throws at the end of the file, before the collection counts as restored.
+ */
+async function* checkedBsonDocuments(from: string, e: CollectionEntry): AsyncGenerator<Buffer> {
+  const fh = await openChecked(from, e.path, e.bytes);
+  const hash = createHash('sha256');
+  const frames = new BsonFrames();
+  let size = 0;
+  try {
+    for await (const chunk of fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      yield* frames.push(chunk as Buffer);
+    }
+  } finally {
+    await fh.close();
+  }
+  const error = frames.end();
+  if (error || size !== e.bytes || hash.digest('hex') !== e.sha256 || frames.count !== e.documents) throw changedSinceChecked(e.path, `(${e.db}.${e.collection}) is not the dump the manifest names`);
+}
+
+/** Copies an upload of the backup to `temp` (new, 0600), hashing the bytes copied: refused unless they are the ones the manifest names. */
+async function copyChecked(from: string, e: UploadEntry, temp: string): Promise<void> {
+  const fh = await openChecked(from, e.path, e.bytes);
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    const source = fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
+    source.on('data', (chunk) => {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    });
+    await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+  } finally {
+    await fh.close();
+  }
+  if (size !== e.bytes || hash.digest('hex') !== e.sha256) {
+    await rm(temp, { force: true });
+    throw changedSinceChecked(e.path, 'is not the file the manifest names');
+  }
+}
 
 async function entriesOf(dir: string): Promise<string[] | undefined> {
   const st = await stat(dir).catch(() => undefined);
@@ -80,7 +150,8 @@ async function restoreFiles(from: string, manifest: Manifest, uploadDir: string,
     const shard = path.join(uploadDir, e.key.slice(0, 2));
     await mkdir(shard, { recursive: true, mode: 0o700 });
     const temp = path.join(shard, `.${e.key}.restoring-${stamp}`);
-    await copyFile(path.join(from, e.path), temp);
+    // The bytes checked on the way in, not the path read again (a file swapped since verifyBackup).
+    await copyChecked(from, e, temp);
     await chmod(temp, 0o600);
     await rename(temp, path.join(shard, e.key));
     n += 1;
@@ -106,15 +177,22 @@ async function restoreCollection(db: Db, from: string, e: CollectionEntry, skip?
     batch = [];
     bytes = 0;
   };
-  for await (const raw of readBsonFile(path.join(from, e.path))) {
-    const doc = deserialize(raw, BSON_EXACT);
-    if (skip?.(doc)) continue;
-    batch.push(doc);
-    bytes += raw.length;
-    // GridFS chunks are 255 kB each: a batch is bounded by its bytes too.
-    if (batch.length >= INSERT_BATCH || bytes >= INSERT_BATCH_BYTES) await flush();
+  try {
+    for await (const raw of checkedBsonDocuments(from, e)) {
+      const doc = deserialize(raw, BSON_EXACT);
+      if (skip?.(doc)) continue;
+      batch.push(doc);
+      bytes += raw.length;
+      // GridFS chunks are 255 kB each: a batch is bounded by its bytes too.
+      if (batch.length >= INSERT_BATCH || bytes >= INSERT_BATCH_BYTES) await flush();
+    }
+    await flush();
+  } catch (err) {
+    // A dump that is not the one checked: what of it went in is taken out again (the embedded
+    // target's staging database is removed as well; a MONGODB_URI one keeps no unchecked document).
+    if (err instanceof BackupError) await db.collection(e.collection).drop().catch(() => undefined);
+    throw err;
   }
-  await flush();
   if (!Object.keys(options).length && n === 0) await db.createCollection(e.collection).catch(() => undefined);
   const indexes = e.indexes.map(decoded);
   if (indexes.length) await db.command({ createIndexes: e.collection, indexes });
