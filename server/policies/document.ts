@@ -92,7 +92,10 @@ export const documentAbilities = {
   view: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType, c.shownToPanel) && mayReadType(user, c),
   upload: (user: PolicyUser, c: DocumentSubject) => canUploadDocument(user, c),
   renew: (user: PolicyUser, c: DocumentSubject) => canRenewDocument(user, c),
-  verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c),
+  // The offer letter is HR's own paper (changed through the offer's terms), not one HR checks: a decision
+  // on it would put "your document “Offer letter” was refused" on the applicant's timeline and in an
+  // e-mail before the offer is theirs (security review s38).
+  verify: (user: PolicyUser, c: DocumentSubject) => canVerifyDocument(user, c) && c.documentType !== OFFER_LETTER_TYPE,
   download: (user: PolicyUser, c: DocumentSubject) => canDownloadDocument(user, c, c.facts ?? {}, c.documentType, c.shownToPanel) && mayReadType(user, c),
   attachOffer: (user: PolicyUser, c: DocumentSubject) => canAttachOfferLetter(user, c),
   versions: (user: PolicyUser, c: DocumentSubject) => canSeeDocumentVersions(user, c, c.facts ?? {}),
