@@ -104,6 +104,14 @@ function noteDocument(dumped: Dumped, appDb: string, db: string, coll: string, d
  * indexes are kept, empty): the signed-in sessions. Restored, they would sign back in whoever had
  * signed out or been signed out since the backup (a stolen cookie included); after a restore everyone
  * signs in again.
+ *
+ * Carried on purpose (security review s38): `tokens` (e-mailed links, only their hashes, expiring in
+ * 1 h to 7 days) and the secrets kept on `users` (password, authenticator, recovery codes, calendar
+ * feed) roll back with the accounts they belong to, as an invitation does with its account; left
+ * out, they would break the invitations still open and protect nothing the restored accounts do not
+ * already undo. The counters of the rate limits (`login_limits`, `mail_limits`, `message_limits`,
+ * `upload_limits`): left out, every lockout and count would restart at zero, more lenient than the
+ * backup's own; carried, they expire by their own dates.
  */
 const NOT_CARRIED = new Set(['sessions']);
 
