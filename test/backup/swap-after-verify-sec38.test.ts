@@ -14,6 +14,8 @@ import { restoreBackup } from '../../server/backup/restore.ts';
 import { BackupError } from '../../server/backup/connect.ts';
 import { MANIFEST, bsonDocuments, type CollectionEntry, type Manifest } from '../../server/backup/manifest.ts';
 import { startEmbeddedMongo, readCredentialsFile } from '../../embedded-mongo/src/index.ts';
+import { loadConfig } from '../../server/config.ts';
+import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
 import { configFor, key, sha256, storeFile, withRecords } from './support.ts';
 
 const PDF = Buffer.from('%PDF-1.4 checked\n%%EOF\n');
@@ -120,5 +122,35 @@ describe('backup: a file swapped after the restore checked it (security review s
     expect(existsSync(placed) && readFileSync(placed).equals(evil), 'the swapped bytes restored').to.equal(false);
     expect(readdirSync(path.join(into, 'uploads', 'aa')).filter((f) => f.includes('.restoring-')), 'no temporary copy left').to.deep.equal([]);
     expect(existsSync(path.join(into, 'db'))).to.equal(false);
+  });
+  it('into MONGODB_URI: a dump swapped after it was checked leaves none of its documents in the database, and the upload folder marked', async () => {
+    const source = await startEmbeddedMongo({ dbPath: null, port: 0 });
+    const target = await startEmbeddedMongo({ dbPath: null, port: 0 });
+    try {
+      const client = await MongoClient.connect(source.uri('talent'));
+      await client.db('talent').collection('users').insertOne({ email: 'hr@example.org', roles: ['hr'] });
+      await client.close();
+      const data = path.join(root, `mongo-data-${(n += 1)}`);
+      const backup = path.join(root, `mongo-backup-${n}`);
+      await takeBackup({ config: loadConfig({ DATA_DIR: data, UPLOAD_DIR: path.join(data, 'uploads'), DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY, MONGODB_URI: source.uri('talent') }), out: backup, method: 'logical' });
+      const uploads = path.join(root, `mongo-uploads-${n}`);
+      const config = loadConfig({ DATA_DIR: path.join(root, `mongo-restored-${n}`), UPLOAD_DIR: uploads, DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY, MONGODB_URI: target.uri('restored') });
+      let caught: unknown;
+      try {
+        await restoreBackup({ config, from: backup, log: (line) => line.startsWith('backup verified') && writeFileSync(usersDump(backup), withAttacker(usersDump(backup))) });
+      } catch (err) {
+        caught = err;
+      }
+      const check = await MongoClient.connect(target.uri('restored'));
+      const users = (await check.db('restored').collection('users').find().toArray()).map((u) => String(u.email));
+      await check.close();
+      expect(users, 'no document of the swapped dump').to.deep.equal([]);
+      expect(caught, 'the restore refuses').to.be.instanceOf(BackupError);
+      expect((caught as BackupError).code).to.equal(3);
+      expect(existsSync(path.join(uploads, 'restore-in-progress.json')), 'the app will not start on it').to.equal(true);
+    } finally {
+      await source.stop();
+      await target.stop();
+    }
   });
 });
