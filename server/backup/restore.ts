@@ -105,12 +105,17 @@ async function copyChecked(from: string, e: UploadEntry, temp: string): Promise<
   const hash = createHash('sha256');
   let size = 0;
   try {
-    const source = fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false });
-    source.on('data', (chunk) => {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    });
-    await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+    await pipeline(
+      fh.createReadStream({ highWaterMark: 1 << 20, autoClose: false }),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(temp, { flags: 'wx', mode: 0o600 }),
+    );
   } finally {
     await fh.close();
   }
