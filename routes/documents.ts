@@ -200,7 +200,8 @@ export function documentsRoutes(app: AppContext): Router {
         return;
       }
       if (wantsHtml(req) && err instanceof ConflictError) {
-        flash(req, 'error', err.messageKey);
+        // The same decision already saved (sent twice) is news, not a fault: nothing is to be fixed.
+        flash(req, err.messageKey === 'documents.errors.sameDecisionSaved' ? 'info' : 'error', err.messageKey, err.params);
         res.redirect(303, casePage);
         return;
       }

@@ -287,7 +287,8 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     await enter(s);
     const stale = await look(s, 'stale-tab', 'hr');
     show('stale tab', stale);
-    expect(stale, 'the stale tab is told someone decided first').to.match(/đã được xem xét|đã (trả lại|chấp nhận)/);
+    // Told what now stands: who refused it since her page was opened, and that this accept was not saved.
+    expect(stale, 'the stale tab is told who decided first').to.include(`${HR_NAME} đã trả lại giấy tờ này sau khi trang của Anh/Chị được mở`).and.include('chưa được lưu');
     expect((await CaseDocument.findById(photo).lean())!.status, 'the stale tab changed nothing').to.equal('rejected');
     expect((await decisionLines()).length, 'no extra line').to.equal(lines);
     expect(await mails(), 'nothing sent').to.have.length(0);
