@@ -172,6 +172,8 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     show('wrong type', wrong);
     await shot(p, 'applicant-heic');
     expect(wrong).to.include('IMG_0042.HEIC').and.match(/PDF/).and.match(/JPEG|JPG/i);
+    // What to do with it, not only which types: her phone's HEIC photo saved as JPEG.
+    expect(wrong).to.include('Save or export it as one of these, then choose it again').and.include('HEIC format: save or share it as JPEG');
     expect(await p.inputValue('#f-passport_expiresAt'), 'the typed expiry kept').to.equal(expiry);
     expect(await CaseDocument.countDocuments({ case: caseId }), 'nothing sent').to.equal(0);
     problems.push(...(await pageProblems(p, { lang: 'en', noSideScroll: true })));
