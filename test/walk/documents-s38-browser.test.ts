@@ -264,6 +264,9 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     expect((await CaseDocument.findById(photo).lean())!.status).to.equal('accepted');
     expect(await mails(), 'an accepted photo is no news to send').to.have.length(0);
 
+    // The same page in a second tab, as it stands with the photo accepted: the change will be sent from it again.
+    const twin = watch(await h.context().newPage());
+    await twin.goto(`${t.baseUrl}/cases/${caseId}`);
     // She notices the grey background: the decision changed, from the keyboard (the details opened with Enter).
     await tabTo(h, `li[data-document-id="${photo}"] details.reconsider summary`);
     await h.keyboard.press('Enter');
@@ -282,8 +285,21 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     expect(told, 'told once of the change').to.have.length(1);
     expect(told[0]!.text).to.include(PHOTO_WHY);
 
-    // A double submit of the change (the form sent again as it was): refused, said why, nothing added.
+    // The same change sent again from the twin tab (as a double submit reaches the server): said to be
+    // saved already, as news rather than an error; nothing added, nothing sent.
     const lines = (await decisionLines()).length;
+    await tabTo(twin, `li[data-document-id="${photo}"] details.reconsider summary`);
+    await twin.keyboard.press('Enter');
+    await tabTo(twin, `#reconsider-${photo}`);
+    await twin.keyboard.type(PHOTO_WHY);
+    await tabTo(twin, `li[data-document-id="${photo}"] details.reconsider button[type=submit]`);
+    await enter(twin);
+    await look(twin, 'twin-tab', 'hr');
+    const again = squash((await twin.textContent('#flash')) ?? '');
+    show('sent again', again);
+    expect(again).to.include(`${HR_NAME} đã lưu quyết định này từ trước`).and.include('không có gì được lưu hay gửi thêm');
+    expect(await twin.getAttribute('#flash', 'class')).to.include('flash-info');
+    expect((await decisionLines()).length, 'no extra line for the repeat').to.equal(lines);
     // The stale tab, opened before any decision: accepts the photo as if pending.
     await tabTo(s, `li[data-document-id="${photo}"] button.button-accept`);
     await enter(s);
