@@ -365,6 +365,19 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     const ascending = at.every((v, i) => i === 0 || v > at[i - 1]!);
     const descending = at.every((v, i) => i === 0 || v < at[i - 1]!);
     expect(ascending || descending, `the lines in order: ${JSON.stringify(at)}`).to.equal(true);
+    // The day's last step, from the keyboard: the case goes to evaluation.
+    await hrCase(h, 'to-evaluation');
+    await tabTo(h, 'button[data-action="send_to_evaluation"]');
+    await enter(h);
+    if (await h.$('#confirm-step')) {
+      await look(h, 'evaluation-confirm', 'hr');
+      await tabTo(h, '#confirm-step');
+      await enter(h);
+    }
+    expect((await Case.findById(caseId).lean())!.stage, (await mainText(h)).slice(0, 300)).to.equal('evaluation');
+    await look(h, 'in-evaluation', 'hr');
+    const evalMail = await mails();
+    show('evaluation mails', evalMail.map((m) => m.subject).join('\n'));
     const hers = await timelineOf(p, `/applications/${caseId}`);
     show('her timeline (end)', hers);
     expect(hers).to.include('Your document “Passport”, version 2, was accepted').and.not.include(HR_NAME);
