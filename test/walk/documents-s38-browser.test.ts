@@ -115,7 +115,10 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
   };
   const tabTo = async (p: Page, selector: string, max = 200) => {
     for (let i = 0; i < max; i += 1) {
-      if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+      if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) {
+        show('tabs', `${i} to ${selector}`);
+        return i;
+      }
       await p.keyboard.press('Tab');
     }
     throw new Error(`Tab never reached ${selector}`);
