@@ -58,13 +58,15 @@ describe('documents: a stale or repeated decision says what now stands', functio
     expect(res.status, res.text.slice(0, 300)).to.equal(303);
     const page = await who.get(res.headers.location!).set('Accept', 'text/html');
     const flash = /<div class="flash flash-session flash-(\w+)"[^>]*>([\s\S]*?)<button/.exec(page.text);
-    return { kind: flash?.[1], text: plain(flash?.[2] ?? '') };
+    return { kind: flash?.[1], text: plain(flash?.[2] ?? ''), location: res.headers.location };
   };
   const lines = async () => ((await Case.findById(caseDoc._id).lean())!.history ?? []).filter((e) => e.action === DOCUMENT_DECISION_EVENT).length;
 
   it('a stale accept after another officer refused: told who refused it and that hers was not saved, in Vietnamese', async () => {
     const refused = await decide(first, firstToken, { decision: 'reject', reason: 'The scan is cut off at the bottom.' });
     expect(refused.kind).to.equal('success');
+    // Back at the paper decided, so the keyboard goes on from it (walk s38), not from the list's top.
+    expect(refused.location).to.equal(`/cases/${caseDoc._id}#doc-cv`);
     const stale = await decide(second, secondToken, { decision: 'accept' });
     expect(stale.kind).to.equal('error');
     expect(stale.text).to.include('Officer Emma Clark đã trả lại giấy tờ này sau khi trang của Anh/Chị được mở').and.include('chưa được lưu');

@@ -113,7 +113,8 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     await h.goto(`${t.baseUrl}/cases/${caseId}`);
     return look(h, name, 'hr');
   };
-  const tabTo = async (p: Page, selector: string, max = 200) => {
+  /** Tabs until `selector` has the focus; how many it took. */
+  const tabTo = async (p: Page, selector: string, max = 200): Promise<number> => {
     for (let i = 0; i < max; i += 1) {
       if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) {
         show('tabs', `${i} to ${selector}`);
@@ -271,7 +272,9 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     const twin = watch(await h.context().newPage());
     await twin.goto(`${t.baseUrl}/cases/${caseId}`);
     // She notices the grey background: the decision changed, from the keyboard (the details opened with Enter).
-    await tabTo(h, `li[data-document-id="${photo}"] details.reconsider summary`);
+    // Back at the photo just accepted: the keyboard goes on from there, not from the list's top.
+    expect(new URL(h.url()).hash, 'back at the paper decided').to.equal('#doc-photo');
+    expect(await tabTo(h, `li[data-document-id="${photo}"] details.reconsider summary`), 'Tabs from the decided paper to its change').to.be.at.most(3);
     await h.keyboard.press('Enter');
     await tabTo(h, `#reconsider-${photo}`);
     await h.keyboard.type(PHOTO_WHY);
@@ -343,11 +346,14 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     await enter(h);
     const passport2 = String((await docOf('passport'))._id);
     const photo2 = String((await docOf('photo'))._id);
+    const tabs: number[] = [];
     for (const id of [passport2, photo2]) {
-      await tabTo(h, `li[data-document-id="${id}"] button.button-accept`);
+      tabs.push(await tabTo(h, `li[data-document-id="${id}"] button.button-accept`));
       await enter(h);
       expect((await CaseDocument.findById(id).lean())!.status).to.equal('accepted');
     }
+    // From the passport just accepted to the photo below it: past the passport's own links only.
+    expect(tabs[1], 'Tabs from one paper decided to the next').to.be.at.most(6);
     const done = await look(h, 'all-accepted', 'hr');
     expect(await h.getAttribute('button[data-action="send_to_evaluation"]', 'disabled'), `to evaluation now: ${done.slice(0, 300)}`).to.equal(null);
     await queueRow(h);
