@@ -188,7 +188,9 @@ export function documentsRoutes(app: AppContext): Router {
         return;
       }
       flash(req, 'success', decision === 'accept' ? 'documents.acceptedFlash' : 'documents.rejectedFlash');
-      res.redirect(303, casePage);
+      // Back at the paper just decided (its checklist item), not the list's top: the keyboard carries
+      // on to the next paper from there, not past every one already checked (walk s38).
+      res.redirect(303, `/cases/${String(loaded.caseDoc._id)}#doc-${encodeURIComponent(loaded.doc.type)}`);
     } catch (err) {
       // A refused decision comes back on the case page with the file's form open, the reason as
       // typed and what to fix beside it; a stale one (someone decided first) goes back to the page.
@@ -200,7 +202,8 @@ export function documentsRoutes(app: AppContext): Router {
         return;
       }
       if (wantsHtml(req) && err instanceof ConflictError) {
-        flash(req, 'error', err.messageKey);
+        // The same decision already saved (sent twice) is news, not a fault: nothing is to be fixed.
+        flash(req, err.messageKey === 'documents.errors.sameDecisionSaved' ? 'info' : 'error', err.messageKey, err.params);
         res.redirect(303, casePage);
         return;
       }

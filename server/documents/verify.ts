@@ -78,7 +78,7 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
       : { $set: { status: 'rejected', reason, reviewedBy: reviewer._id, reviewedAt: now }, $push: { pendingAudits: audit } },
     { returnDocument: 'after' },
   );
-  if (!updated) throw new ConflictError('documents.errors.alreadyReviewed');
+  if (!updated) throw await staleDecision(doc, decision);
   if (isRenewal && decision === 'accept') {
     // The versions it renews stay, with their dates and reviewer, as history.
     await CaseDocument.updateMany({ case: updated.case, type: updated.type, slot: updated.slot, current: true, version: { $lt: updated.version } }, { $set: { current: false } });
@@ -100,6 +100,20 @@ export async function verifyDocument(opts: VerifyDocumentOptions): Promise<{ doc
   }
   await settleDocumentAudits(doc._id, [audit]);
   return { doc: updated, decision };
+}
+
+/**
+ * Why a decision found its file no longer as the form showed it, said so the officer knows what now
+ * stands: the same decision already saved (a double submit: nothing more done), someone's other
+ * decision since the page was opened (with their name: hers was not saved), or a newer version.
+ */
+async function staleDecision(doc: DocumentDoc, decision: 'accept' | 'reject'): Promise<ConflictError> {
+  const now = await CaseDocument.findById(doc._id, { status: 1, current: 1, reviewedBy: 1 }).lean();
+  if (!now || now.status === 'pending' || (!now.current && !doc.renewalOf)) return new ConflictError('documents.errors.alreadyReviewed');
+  const reviewer = now.reviewedBy ? await User.findById(now.reviewedBy, { name: 1 }).lean() : null;
+  const name = reviewer?.name ?? '—';
+  if ((now.status === 'accepted') === (decision === 'accept')) return new ConflictError('documents.errors.sameDecisionSaved', { name });
+  return new ConflictError(now.status === 'accepted' ? 'documents.errors.acceptedMeanwhile' : 'documents.errors.refusedMeanwhile', { name });
 }
 
 /**

@@ -141,11 +141,11 @@ describe('documents in the browser', function () {
       hpErrors.splice(0, hpErrors.length, ...hpErrors.filter((e) => !/status of 422/.test(e)));
       await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
       await hp.fill('#doc-photo textarea[name=reason]', 'The photo must be 4×6 cm on a white background.');
-      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo .reject-form button[type=submit]')]);
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#doc-photo`), hp.click('#doc-photo .reject-form button[type=submit]')]);
       await hp.waitForSelector('#doc-photo[data-state="rejected"]');
-      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-cv form.inline-form button.button-accept')]);
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#doc-cv`), hp.click('#doc-cv form.inline-form button.button-accept')]);
       await hp.waitForSelector('#doc-cv[data-state="accepted"]');
-      // The page comes back scrolled to #documents: the message saying what was saved is in view.
+      // The page comes back at the paper decided (the keyboard goes on from there): the message saying what was saved is in view.
       const inView = (await hp.evaluate(
         "(() => { const r = document.getElementById('flash').getBoundingClientRect(); return { scrolled: window.scrollY > 0, top: r.top, bottom: r.bottom, height: window.innerHeight }; })()",
       )) as { scrolled: boolean; top: number; bottom: number; height: number };
@@ -165,7 +165,7 @@ describe('documents in the browser', function () {
 
       await hp.goto(`${t.baseUrl}/cases/${caseDoc._id}`);
       expect(await hp.textContent('#doc-photo .doc-versions summary')).to.match(/Earlier versions \(1\)/);
-      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo form.inline-form button.button-accept')]);
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#doc-photo`), hp.click('#doc-photo form.inline-form button.button-accept')]);
       await hp.waitForSelector('#doc-photo[data-state="accepted"]');
       await hp.screenshot({ path: path.join(screenshotsDir, 'documents-hr-accepted.png'), fullPage: true });
       expect(await requiredDocumentsAccepted(caseDoc, call, 'application')).to.equal(true);
@@ -199,7 +199,7 @@ describe('documents in the browser', function () {
       expect(await hp.isVisible('#doc-photo [data-reconsider] textarea'), 'folded until asked for').to.equal(false);
       await hp.click('#doc-photo [data-reconsider] summary');
       await hp.fill('#doc-photo [data-reconsider] textarea', 'The photo must be in colour.');
-      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#documents`), hp.click('#doc-photo [data-reconsider] button[type=submit]')]);
+      await Promise.all([hp.waitForURL(`**/cases/${caseDoc._id}#doc-photo`), hp.click('#doc-photo [data-reconsider] button[type=submit]')]);
       await hp.waitForSelector('#doc-photo[data-state="rejected"]');
       await ap.goto(`${t.baseUrl}/applications/${caseDoc._id}`);
       expect(await ap.textContent('#doc-photo .doc-reason')).to.include('The photo must be in colour.');

@@ -11,6 +11,9 @@ import { filesUnder, makeJpeg, makePdf, tokenOf } from './support.ts';
 
 const ALLOWED_EN = 'Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).';
 const ALLOWED_VI = 'Các loại tệp được chấp nhận: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).';
+/** What to do with a file without an extension (walk s38: said, not only what is wrong). */
+const RENAME_EN = 'Rename it to end in one of these (for example .pdf), then choose it again.';
+const RENAME_VI = 'Vui lòng đổi tên tệp cho có một trong các phần mở rộng này (ví dụ .pdf) rồi chọn lại.';
 
 describe('documents: the file name must be allowed and agree with the content', function () {
   this.timeout(60_000);
@@ -55,7 +58,7 @@ describe('documents: the file name must be allowed and agree with the content', 
     const res = await post(a, caseDoc, 'application/json').attach('passport', pdf, { filename: 'passport', contentType: 'application/pdf' }).field('passport_expiresAt', '2040-01-01');
     expect(res.status, res.text).to.equal(415);
     expect(res.body.error.code).to.equal('no_extension');
-    expect(res.body.error.message).to.equal(`“passport” has no file extension, so its type cannot be confirmed. ${ALLOWED_EN}`);
+    expect(res.body.error.message).to.equal(`“passport” has no file extension, so its type cannot be confirmed. ${ALLOWED_EN} ${RENAME_EN}`);
     expect(await stored(caseDoc)).to.equal(before);
     expect(await filesUnder(uploadDir), 'no file written, not even a temporary one').to.deep.equal([]);
   });
@@ -63,7 +66,7 @@ describe('documents: the file name must be allowed and agree with the content', 
   it('says so in Vietnamese to a Vietnamese-speaking applicant', async () => {
     const res = await post(vi, viCase, 'application/json').attach('passport', pdf, 'passport').field('passport_expiresAt', '2040-01-01');
     expect(res.status).to.equal(415);
-    expect(res.body.error.message).to.equal(`“passport” không có phần mở rộng tên tệp nên không xác nhận được loại tệp. ${ALLOWED_VI}`);
+    expect(res.body.error.message).to.equal(`“passport” không có phần mở rộng tên tệp nên không xác nhận được loại tệp. ${ALLOWED_VI} ${RENAME_VI}`);
     const jpg = await post(vi, viCase, 'application/json').attach('passport', pdf, 'passport.jpg').field('passport_expiresAt', '2040-01-01');
     expect(jpg.status).to.equal(415);
     expect(jpg.body.error.message).to.include('được đặt tên như tệp JPEG nhưng nội dung là PDF');
@@ -122,7 +125,7 @@ describe('documents: the file name must be allowed and agree with the content', 
     const before = await stored(caseDoc);
     const blank = await post(a, caseDoc, 'application/json').attach('recommendation_letter', pdf, '\u200B\uFEFF\u202E');
     expect(blank.status).to.equal(415);
-    expect(blank.body.error.message).to.equal(`“document” has no file extension, so its type cannot be confirmed. ${ALLOWED_EN}`);
+    expect(blank.body.error.message).to.equal(`“document” has no file extension, so its type cannot be confirmed. ${ALLOWED_EN} ${RENAME_EN}`);
     expect(await stored(caseDoc)).to.equal(before);
   });
 });

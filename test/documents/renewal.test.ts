@@ -133,6 +133,9 @@ describe('documents: renewal history', function () {
     const casePage = await h.get(`/cases/${caseDoc._id}`).set('Accept', 'text/html');
     expect(casePage.text).to.include(`data-renewal-id="${renewalId}"`);
     expect(casePage.text).to.include(`action="/documents/${renewalId}/verify"`);
+    // Its buttons look as a version's do (walk s38): an accept button, and a refusal marked as one.
+    const renewalItem = casePage.text.slice(casePage.text.indexOf(`data-renewal-id="${renewalId}"`));
+    expect(renewalItem).to.match(/<button type="submit" class="button button-accept">/).and.match(/<button type="submit" class="button danger button-reject">/);
     expect((await verify(renewalId, { decision: 'accept' })).status).to.equal(200);
 
     const [oldDoc, newDoc] = await Promise.all([CaseDocument.findById(oldId).lean(), CaseDocument.findById(renewalId).lean()]);

@@ -133,8 +133,9 @@ describe('documents: a refused upload marks its input and the summary links to i
       await page.click('form[data-upload-form] button[type=submit]');
       await page.waitForSelector('[data-upload-error]:not([hidden])');
       const said = await page.textContent('[data-upload-error]');
-      expect(said).to.include('“passport-scan” has no file extension, so its type cannot be confirmed. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).');
-      expect(said).to.include('“cv.docx” does not end in an allowed extension. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png).');
+      expect(said).to.include('“passport-scan” has no file extension, so its type cannot be confirmed. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png). Rename it to end in one of these (for example .pdf), then choose it again.');
+      // What to do, in words a phone user knows (walk s38: "extension" alone told her nothing to do).
+      expect(said).to.include('“cv.docx” is not a type of file we accept. Allowed types: PDF (.pdf), JPEG (.jpg, .jpeg), PNG (.png). Save or export it as one of these, then choose it again');
       expect(posted, 'nothing is sent while a chosen file is refused').to.equal(0);
       expect(await CaseDocument.countDocuments({ case: c._id })).to.equal(0);
     });

@@ -388,7 +388,7 @@ describe('walk s36: a call from its set-up to the steering report, as its admin,
       await clickAndWait(h, 'button[data-action="start_screening"]');
       if (await h.$('#confirm-step')) await clickAndWait(h, '#confirm-step');
       for (const type of ['cv', 'passport', 'degree']) {
-        await Promise.all([h.waitForURL(`**/cases/${id}#documents`), h.click(`#doc-${type} form.inline-form button.button-accept`)]);
+        await Promise.all([h.waitForURL(`**/cases/${id}#doc-*`), h.click(`#doc-${type} form.inline-form button.button-accept`)]);
         await h.waitForSelector(`#doc-${type}[data-state="accepted"]`);
       }
       await clickAndWait(h, 'button[data-action="send_to_evaluation"]');

@@ -304,7 +304,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     await staffSignsIn(h, t.baseUrl, hr);
     await h.goto(`${t.baseUrl}/cases/${caseId}`);
     for (const type of ['cv', 'passport', 'degree']) {
-      await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click(`#doc-${type} form.inline-form button.button-accept`)]);
+      await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click(`#doc-${type} form.inline-form button.button-accept`)]);
       await h.waitForSelector(`#doc-${type}[data-state="accepted"]`);
     }
     await mails();
@@ -446,7 +446,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     const h = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } }));
     await staffSignsIn(h, t.baseUrl, hr);
     await h.goto(`${t.baseUrl}/cases/${caseId}`);
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click('#doc-signed_offer form.inline-form button.button-accept')]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click('#doc-signed_offer form.inline-form button.button-accept')]);
     await mails();
     let p = await phone();
     /** One procedure's form from the keyboard: the status by the arrows, dates filled (Chromium's own widget), the words typed, Enter. */
@@ -515,7 +515,7 @@ describe('walk s35: one foreign scientist\'s case from the application to her la
     await Promise.all([p.waitForEvent('load'), p.click('form[data-upload-form] button[type=submit]')]);
     await p.waitForSelector('#doc-relationship_proof[data-state="uploaded"]');
     await h.goto(`${t.baseUrl}/cases/${caseId}`);
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click('#doc-relationship_proof form.inline-form button.button-accept')]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click('#doc-relationship_proof form.inline-form button.button-accept')]);
     await mails();
 
     // The visa (with the husband's TT): filed, then granted; the card is next.

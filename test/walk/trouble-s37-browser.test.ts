@@ -176,7 +176,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     await hrCase(h, 'documents-to-check');
     const passport = String((await docOf('passport'))._id);
     const photo = String((await docOf('photo'))._id);
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click(`li[data-document-id="${passport}"] form.inline-form button.button-accept`)]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click(`li[data-document-id="${passport}"] form.inline-form button.button-accept`)]);
     const why = 'The photo must be 4x6 cm on a white background, taken within the last six months; this one has a grey background.';
     await h.focus(`#reason-${photo}`);
     await h.keyboard.type(why);
@@ -208,7 +208,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     const photo2 = String((await docOf('photo'))._id);
     expect(photo2).to.not.equal(photo);
     await hrCase(h, 'photo-replaced');
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click(`li[data-document-id="${photo2}"] form.inline-form button.button-accept`)]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click(`li[data-document-id="${photo2}"] form.inline-form button.button-accept`)]);
     expect((await CaseDocument.findById(photo2).lean())!.status).to.equal('accepted');
     const accepted = await mails();
     show('accepted mails', accepted.map((m) => m.subject).join('\n'));
@@ -230,7 +230,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     expect(renewal.status).to.equal('pending');
     await mails();
     await hrCase(h, 'renewal-waiting');
-    await Promise.all([h.waitForURL(`**/cases/${caseId}#documents`), h.click(`li[data-renewal-id="${renewal._id}"] form.inline-form button.button-accept`)]);
+    await Promise.all([h.waitForURL(`**/cases/${caseId}#doc-*`), h.click(`li[data-renewal-id="${renewal._id}"] form.inline-form button.button-accept`)]);
     expect((await CaseDocument.findById(renewal._id).lean())!.current).to.equal(true);
     await mails();
     expect(await myPage(p, 'passport-renewed')).to.include('14 Dec 2036');
