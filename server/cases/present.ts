@@ -79,12 +79,13 @@ function documentTypeName(t: TFunction, type: string | null | undefined): string
  * "Passport, version 2: refused by <name>", with the reason as what the applicant was told (none
  * for readers kept from the institute's reasons). The applicant: what they were told, and what to do.
  */
-function documentDecisionEntry(t: TFunction, h: HistoryLike, who: string, view: { forApplicant: boolean; outside: boolean }): { label: string; note?: string } | undefined {
+function documentDecisionEntry(t: TFunction, h: HistoryLike, view: { forApplicant: boolean; outside: boolean }): { label: string; note?: string } | undefined {
   const d = h.document;
   if (!d || (d.decision !== 'accepted' && d.decision !== 'rejected')) return undefined;
   const refused = d.decision === 'rejected';
   const changed = d.changedFrom === 'accepted' || d.changedFrom === 'rejected';
-  const params = { type: documentTypeName(t, d.type), version: Number.isSafeInteger(d.version) && Number(d.version) > 0 ? Number(d.version) : '?', name: who };
+  // Who decided is the entry's author, shown under every line (not repeated in the label).
+  const params = { type: documentTypeName(t, d.type), version: Number.isSafeInteger(d.version) && Number(d.version) > 0 ? Number(d.version) : '?' };
   const decision = `${changed ? 'changed' : ''}${refused ? 'Refused' : 'Accepted'}`;
   if (view.forApplicant) {
     const reason = h.told ? t('cases.documentDecision.applicant.reason', { reason: h.told }) : undefined;
@@ -277,7 +278,7 @@ export function timeline(
           : t(`cases.people.role_${h.actorRole ?? 'staff'}`, { defaultValue: t('cases.people.role_staff') })
       : (names.get(String(h.actor))?.name ?? t('cases.people.system'));
     if (h.document) {
-      const entry = documentDecisionEntry(t, h, who, { forApplicant: view.forApplicant, outside });
+      const entry = documentDecisionEntry(t, h, { forApplicant: view.forApplicant, outside });
       if (entry) out.push({ at: h.at, label: entry.label, who, ...(entry.note ? { note: entry.note } : {}) });
       continue;
     }

@@ -246,7 +246,7 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
 
     const staffLine = await timelineOf(h, `/cases/${caseId}`);
     show('HR timeline', staffLine);
-    expect(staffLine).to.include(`Sơ yếu lý lịch khoa học (CV), phiên bản 1: ${HR_NAME} đã chấp nhận`).and.include(`Hộ chiếu, phiên bản 1: ${HR_NAME} đã trả lại`).and.include(PASSPORT_WHY);
+    expect(staffLine).to.include(`Sơ yếu lý lịch khoa học (CV), phiên bản 1: đã chấp nhận`).and.include(`Hộ chiếu, phiên bản 1: đã trả lại`).and.include(PASSPORT_WHY);
     const p = await phone();
     const hers = await timelineOf(p, `/applications/${caseId}`);
     show('her timeline', hers);
@@ -318,7 +318,7 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     expect(await mails(), 'nothing sent').to.have.length(0);
     const staffLine = await timelineOf(h, `/cases/${caseId}`);
     show('HR timeline (photo)', staffLine);
-    expect(staffLine).to.include(`Ảnh 4×6, phiên bản 1: ${HR_NAME} đã đổi quyết định, nay trả lại (trước đó đã chấp nhận)`).and.include(PHOTO_WHY);
+    expect(staffLine).to.include(`Ảnh 4×6, phiên bản 1: đã đổi quyết định, nay trả lại (trước đó đã chấp nhận)`).and.include(PHOTO_WHY);
     const p = await phone();
     const hers = await timelineOf(p, `/applications/${caseId}`);
     expect(hers).to.include('the decision was changed, it is now refused').and.include(PHOTO_WHY).and.not.include(HR_NAME);
@@ -362,12 +362,12 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     const staffLine = await timelineOf(h, `/cases/${caseId}`);
     show('HR timeline (end)', staffLine);
     const order = [
-      `Sơ yếu lý lịch khoa học (CV), phiên bản 1: ${HR_NAME} đã chấp nhận`,
-      `Hộ chiếu, phiên bản 1: ${HR_NAME} đã trả lại`,
-      `Ảnh 4×6, phiên bản 1: ${HR_NAME} đã chấp nhận`,
-      `Ảnh 4×6, phiên bản 1: ${HR_NAME} đã đổi quyết định`,
-      `Hộ chiếu, phiên bản 2: ${HR_NAME} đã chấp nhận`,
-      `Ảnh 4×6, phiên bản 2: ${HR_NAME} đã chấp nhận`,
+      `Sơ yếu lý lịch khoa học (CV), phiên bản 1: đã chấp nhận`,
+      `Hộ chiếu, phiên bản 1: đã trả lại`,
+      `Ảnh 4×6, phiên bản 1: đã chấp nhận`,
+      `Ảnh 4×6, phiên bản 1: đã đổi quyết định`,
+      `Hộ chiếu, phiên bản 2: đã chấp nhận`,
+      `Ảnh 4×6, phiên bản 2: đã chấp nhận`,
     ];
     const at = order.map((s) => staffLine.indexOf(s));
     expect(at.every((i) => i >= 0), `every line there: ${JSON.stringify(at)}`).to.equal(true);
