@@ -12,7 +12,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { applicantSignsIn, clickAndWait, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { BAN, shots, show, squash } from './kit.ts';
 import { focusProblem, pageProblems } from '../support/page-checks.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { Call } from '../../models/call.ts';
@@ -27,13 +28,6 @@ import { pdfTextPieces } from '../leaders/pdf-text.ts';
 import { readFile } from 'node:fs/promises';
 import { formatDay } from '../../server/views/time.ts';
 
-const show = (label: string, s: string) => {
-  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
-};
-/** "bạn" as a word: applicants are addressed Ông/Bà. */
-const BAN = /(^|[^\p{L}])bạn([^\p{L}]|$)/iu;
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-const shots = process.env.WALK_SHOTS ?? screenshotsDir;
 /** dd/mm/yyyy, as the date boxes are typed (day first, as their label says). */
 const dayFirst = (key: string) => `${key.slice(8)}/${key.slice(5, 7)}/${key.slice(0, 4)}`;
 

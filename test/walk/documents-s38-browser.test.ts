@@ -11,24 +11,17 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { applicantSignsIn, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { useBrowser } from '../support/browser.ts';
 import { pageProblems } from '../support/page-checks.ts';
+import { shots, show, squash, walkPages } from './kit.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { seedHolidays } from '../../server/calendar/index.ts';
-import { deliver } from '../applications/support.ts';
 import { makeJpeg, makePdf } from '../documents/support.ts';
 
-const show = (label: string, s: string) => {
-  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
-};
-/** "bạn" as a word: applicants are addressed Ông/Bà, staff Anh/Chị. */
-const BAN = /(^|[^\p{L}])bạn([^\p{L}]|$)/iu;
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-const shots = process.env.WALK_SHOTS ?? screenshotsDir;
 const HR_NAME = 'Trần Thu Hà';
 const PASSPORT_WHY = 'The scan cuts off the bottom of the photo page: the two machine-readable lines must be readable. Please scan the whole page.';
 const PHOTO_WHY = 'The photo has a grey background. Please send a 4x6 cm photo on a white background, taken within the last six months.';
@@ -72,47 +65,7 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const watch = (page: Page) => watchPage(page, errors);
-  const mainText = async (p: Page) => squash((await p.textContent('main'))!);
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `documents-s38-${name}.png`), fullPage: true });
-  const look = async (p: Page, name: string, who: 'hr' | 'applicant') => {
-    problems.push(...(await pageProblems(p, { lang: who === 'applicant' ? 'en' : 'vi', noSideScroll: who === 'applicant' })));
-    const text = await mainText(p);
-    show(`${who}: ${name}`, text);
-    await shot(p, `${who}-${name}`);
-    expect(text, `${name}: never "bạn"`).to.not.match(BAN);
-    return text;
-  };
-  /** The e-mails the case owes, delivered; those to the applicant returned (English, her name). */
-  const mails = async () => {
-    await deliver(t, caseId);
-    const mine = t.smtp.messages.filter((m) => m.to.includes(me.email));
-    t.smtp.messages.splice(0);
-    for (const m of mine) {
-      show(`e-mail: ${m.subject}`, m.text);
-      expect(m.text, `${m.subject}: to her by name`).to.include('Ingrid Solberg');
-      expect(`${m.subject}\n${m.text}`, `${m.subject}: in English`).to.not.match(/Kính gửi|ngày làm việc|Giấy tờ/);
-    }
-    return mine;
-  };
-  const phone = async () => {
-    const p = watch(await browser.page({ locale: 'en-GB', viewport: { width: 390, height: 844 } }));
-    await applicantSignsIn(p, t.baseUrl, me.email);
-    return p;
-  };
-  const desk = async () => {
-    const h = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } }));
-    await staffSignsIn(h, t.baseUrl, hr);
-    return h;
-  };
-  const myPage = async (p: Page, name: string) => {
-    await p.goto(`${t.baseUrl}/applications/${caseId}`);
-    return look(p, name, 'applicant');
-  };
-  const hrCase = async (h: Page, name: string) => {
-    await h.goto(`${t.baseUrl}/cases/${caseId}`);
-    return look(h, name, 'hr');
-  };
+  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase } = walkPages({ t: () => t, browser, prefix: 'documents-s38', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc|Giấy tờ/ });
   /** Tabs until `selector` has the focus; how many it took. */
   const tabTo = async (p: Page, selector: string, max = 200): Promise<number> => {
     for (let i = 0; i < max; i += 1) {

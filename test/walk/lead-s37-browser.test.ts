@@ -14,7 +14,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { applicantSignsIn, clickAndWait, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { BAN, shots, show, squash } from './kit.ts';
 import { focusProblem, pageProblems } from '../support/page-checks.ts';
 import { Case } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
@@ -22,13 +23,6 @@ import { loadCalendar, vnDateKey } from '../../server/calendar/index.ts';
 import { deliver } from '../applications/support.ts';
 import { leadWorld, type LeadWorld } from './lead-world.ts';
 
-const show = (label: string, s: string) => {
-  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
-};
-/** "bạn" as a word: applicants are addressed Ông/Bà. */
-const BAN = /(^|[^\p{L}])bạn([^\p{L}]|$)/iu;
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-const shots = process.env.WALK_SHOTS ?? screenshotsDir;
 
 describe('walk s37: an institute leader\'s week over two calls, and each applicant told what changed', function () {
   this.timeout(300_000);

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { applicantSignsIn, clickAndWait, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { BAN, shots, show, squash } from './kit.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -23,13 +24,6 @@ import { loadCalendar, seedHolidays, vnDateKey, vnStartOfDayOf } from '../../ser
 import { deliver } from '../applications/support.ts';
 import { makePdf } from '../documents/support.ts';
 
-const show = (label: string, s: string) => {
-  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
-};
-/** "bạn" as a word: applicants are addressed Ông/Bà. */
-const BAN = /(^|[^\p{L}])bạn([^\p{L}]|$)/iu;
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-const shots = process.env.WALK_SHOTS ?? screenshotsDir;
 
 describe('walk s35: one foreign scientist\'s case from the application to her last procedure', function () {
   this.timeout(300_000);

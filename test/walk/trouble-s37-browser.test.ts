@@ -13,8 +13,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { applicantSignsIn, clickAndWait, screenshotsDir, staffSignsIn, useBrowser, watchPage } from '../support/browser.ts';
+import { useBrowser, clickAndWait } from '../support/browser.ts';
 import { pageProblems } from '../support/page-checks.ts';
+import { shots, show, squash, walkPages } from './kit.ts';
+import { deliver } from '../applications/support.ts';
 import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import { Case } from '../../models/case.ts';
@@ -25,16 +27,8 @@ import type { UserDoc } from '../../models/user.ts';
 import { seedHolidays, vnDateKey as vnKey } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
-import { deliver } from '../applications/support.ts';
 import { makeJpeg, makePdf } from '../documents/support.ts';
 
-const show = (label: string, s: string) => {
-  if (process.env.WALK) console.log(`\n=== ${label} ===\n${s}`);
-};
-/** "bạn" as a word: applicants are addressed Ông/Bà, staff Anh/Chị. */
-const BAN = /(^|[^\p{L}])bạn([^\p{L}]|$)/iu;
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-const shots = process.env.WALK_SHOTS ?? screenshotsDir;
 /** Noon in Hanoi on a day. */
 const noon = (day: string) => new Date(`${day}T05:00:00.000Z`);
 /** The holiday the administrator adds inside the running procedure: a Thursday no seeded list has. */
@@ -92,49 +86,7 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const watch = (page: Page) => watchPage(page, errors);
-  const mainText = async (p: Page) => squash((await p.textContent('main'))!);
-  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `trouble-s37-${name}.png`), fullPage: true });
-  /** The page as its reader has it: the shared checks (language, headings, labels, errors, the phone's width), no "bạn", its main text. */
-  const look = async (p: Page, name: string, who: 'hr' | 'applicant' | 'admin') => {
-    problems.push(...(await pageProblems(p, { lang: who === 'applicant' ? 'en' : 'vi', noSideScroll: who === 'applicant' })));
-    const text = await mainText(p);
-    show(`${who}: ${name}`, text);
-    await shot(p, `${who}-${name}`);
-    expect(text, `${name}: never "bạn"`).to.not.match(BAN);
-    return text;
-  };
-  /** The e-mails the case owes, delivered; those to the applicant returned (English, her name, no "bạn"). */
-  const mails = async () => {
-    await deliver(t, caseId);
-    const mine = t.smtp.messages.filter((m) => m.to.includes(me.email));
-    t.smtp.messages.splice(0);
-    for (const m of mine) {
-      show(`e-mail: ${m.subject}`, m.text);
-      expect(m.text, `${m.subject}: to her by name`).to.include('Amara Okafor');
-      expect(`${m.subject}\n${m.text}`, `${m.subject}: in English`).to.not.match(/Kính gửi|ngày làm việc/);
-    }
-    return mine;
-  };
-  const phone = async () => {
-    const p = watch(await browser.page({ locale: 'en-GB', viewport: { width: 390, height: 844 } }));
-    await applicantSignsIn(p, t.baseUrl, me.email);
-    return p;
-  };
-  const desk = async (who: UserDoc = hr) => {
-    const h = watch(await browser.page({ locale: 'vi-VN', viewport: { width: 1280, height: 900 } }));
-    await staffSignsIn(h, t.baseUrl, who);
-    expect(new URL(h.url()).pathname, `${who.name} signed in: ${(await mainText(h)).slice(0, 300)}`).to.not.match(/^\/signin/);
-    return h;
-  };
-  const myPage = async (p: Page, name: string) => {
-    await p.goto(`${t.baseUrl}/applications/${caseId}`);
-    return look(p, name, 'applicant');
-  };
-  const hrCase = async (h: Page, name: string) => {
-    await h.goto(`${t.baseUrl}/cases/${caseId}`);
-    return look(h, name, 'hr');
-  };
+  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase } = walkPages({ t: () => t, browser, prefix: 'trouble-s37', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc/ });
   /** Tabs until the element matching `selector` has the focus (a keyboard user's way to a button). */
   const tabTo = async (p: Page, selector: string, max = 60) => {
     for (let i = 0; i < max; i += 1) {
