@@ -65,26 +65,7 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase } = walkPages({ t: () => t, browser, prefix: 'documents-s38', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc|Giấy tờ/ });
-  /** Tabs until `selector` has the focus; how many it took. */
-  const tabTo = async (p: Page, selector: string, max = 200): Promise<number> => {
-    for (let i = 0; i < max; i += 1) {
-      if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) {
-        show('tabs', `${i} to ${selector}`);
-        return i;
-      }
-      await p.keyboard.press('Tab');
-    }
-    throw new Error(`Tab never reached ${selector}`);
-  };
-  const enter = async (p: Page) => {
-    await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
-    await p.waitForLoadState('load');
-  };
-  const timelineOf = async (page: Page, url: string) => {
-    await page.goto(`${t.baseUrl}${url}`);
-    return squash((await page.textContent('#timeline')) ?? '');
-  };
+  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase, tabTo, enter, timelineOf, checked } = walkPages({ t: () => t, browser, prefix: 'documents-s38', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc|Giấy tờ/ });
   const docOf = async (type: 'cv' | 'passport' | 'photo') => (await CaseDocument.findOne({ case: caseId, type, current: true }).sort({ version: -1 }).lean())!;
   const decisionLines = async () => (await Case.findById(caseId).lean())!.history.filter((x) => x.action === 'document_decision');
   /** HR's queue row of the case, found from the page as she reads it. */
@@ -101,10 +82,6 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     await enter(h);
     await look(h, 'queue-papers', 'hr');
     return h;
-  };
-  const checked = (what: string) => {
-    expect(problems, `${what}:\n${problems.join('\n')}`).to.deep.equal([]);
-    expect(errors, errors.join('\n')).to.deep.equal([]);
   };
 
   it('1. she sends the call\'s papers from her phone: a type and a size refused before sending, each said what to fix, the typed kept; then submits', async () => {

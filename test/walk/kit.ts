@@ -80,5 +80,31 @@ export function walkPages(o: WalkPagesOptions) {
     await h.goto(`${o.t().baseUrl}/cases/${o.caseId()}`);
     return look(h, name, 'hr');
   };
-  return { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase };
+  /** Tabs until `selector` has the focus (a keyboard user's way to a button); how many it took. */
+  const tabTo = async (p: Page, selector: string, max = 200): Promise<number> => {
+    for (let i = 0; i < max; i += 1) {
+      if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) {
+        show('tabs', `${i} to ${selector}`);
+        return i;
+      }
+      await p.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  };
+  /** Enter on the focused control, and the page it leads to loaded. */
+  const enter = async (p: Page) => {
+    await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
+    await p.waitForLoadState('load');
+  };
+  /** A page's timeline section, its text. */
+  const timelineOf = async (page: Page, url: string) => {
+    await page.goto(`${o.t().baseUrl}${url}`);
+    return squash((await page.textContent('#timeline')) ?? '');
+  };
+  /** No page problem and no browser error so far. */
+  const checked = (what: string) => {
+    expect(o.problems, `${what}:\n${o.problems.join('\n')}`).to.deep.equal([]);
+    expect(o.errors, o.errors.join('\n')).to.deep.equal([]);
+  };
+  return { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase, tabTo, enter, timelineOf, checked };
 }

@@ -86,31 +86,10 @@ describe('walk s37: HR\'s legal procedures when things go wrong', function () {
     if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
   });
 
-  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase } = walkPages({ t: () => t, browser, prefix: 'trouble-s37', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc/ });
-  /** Tabs until the element matching `selector` has the focus (a keyboard user's way to a button). */
-  const tabTo = async (p: Page, selector: string, max = 60) => {
-    for (let i = 0; i < max; i += 1) {
-      if (await p.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
-      await p.keyboard.press('Tab');
-    }
-    throw new Error(`Tab never reached ${selector}`);
-  };
-  const enter = async (p: Page) => {
-    await Promise.all([p.waitForNavigation(), p.keyboard.press('Enter')]);
-    await p.waitForLoadState('load');
-  };
-  /** A page's timeline section, its text. */
-  const timelineOf = async (page: Page, url: string) => {
-    await page.goto(`${t.baseUrl}${url}`);
-    return squash((await page.textContent('#timeline')) ?? '');
-  };
+  const { watch, mainText, shot, look, mails, phone, desk, myPage, hrCase, tabTo, enter, timelineOf, checked } = walkPages({ t: () => t, browser, prefix: 'trouble-s37', errors, problems, applicant: () => me, hr: () => hr, caseId: () => caseId, notEnglish: /Kính gửi|ngày làm việc/ });
   const stored = async () => (await Case.findById(caseId).lean())!;
   const permit = async () => (await stored()).supportTracks!.find((s) => s.kind === 'work_permit')!;
   const docOf = async (type: 'passport' | 'photo') => (await CaseDocument.findOne({ case: caseId, type, current: true }).lean())!;
-  const checked = (what: string) => {
-    expect(problems, `${what}:\n${problems.join('\n')}`).to.deep.equal([]);
-    expect(errors, errors.join('\n')).to.deep.equal([]);
-  };
 
   it('a paper refused with a reason: she reads it, sends a photo her phone cannot (told what to fix), then a good one; HR accepts; her expiring passport renewed', async () => {
     const p = await phone();
