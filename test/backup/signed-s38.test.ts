@@ -10,17 +10,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serialize } from 'bson';
 import { ObjectId } from 'mongodb';
-import { takeBackup } from '../../server/backup/backup.ts';
 import { restoreBackup } from '../../server/backup/restore.ts';
 import { BackupError } from '../../server/backup/connect.ts';
 import { MANIFEST, MANIFEST_SUM, bsonDocuments, sha256Hex, verifyBackup, writeRawManifest, type CollectionEntry, type Manifest } from '../../server/backup/manifest.ts';
 import { EXIT_NOT_SIGNED, SIGNATURE, SIGNATURE_INFO, signManifest } from '../../server/backup/signature.ts';
 import { deriveSubkey, keyId, keyringFromKeys } from '../../server/crypto/keyring.ts';
-import { startEmbeddedMongo, readCredentialsFile } from '../../embedded-mongo/src/index.ts';
-import { MongoClient } from 'mongodb';
 import { runScriptToEnd } from '../drills/support/app-process.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
-import { configFor, key, sha256, storeFile, withRecords } from './support.ts';
+import { configFor, restoredUsers, seededBackup } from './support.ts';
 
 const KEY_A = TEST_DATA_ENCRYPTION_KEY;
 const KEY_B = 'b0'.repeat(32);
@@ -42,49 +39,26 @@ async function refused(run: Promise<unknown>, target: string, code: number, re: 
   return (caught as BackupError).message;
 }
 
-/** Every user of the restored database's app, by e-mail. */
-async function restoredUsers(target: string): Promise<string[]> {
-  const server = await startEmbeddedMongo({ dbPath: path.join(target, 'db'), port: 0 });
-  try {
-    const client = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
-    const users = await client.db('talent').collection('users').find().toArray();
-    await client.close();
-    return users.map((u) => String(u.email)).sort();
-  } finally {
-    await server.stop();
-  }
-}
-
 describe('backup: signed backups (s38)', function () {
   this.timeout(90_000);
   let root: string;
   let out: string;
+  /** A copy of the backup to change. */
+  let copy: () => string;
   let n = 0;
   const target = () => path.join(root, `target-${(n += 1)}`);
 
   before(async () => {
     // One real backup of a seeded database, taken under key A (the test key): copied for each test.
     root = mkdtempSync(path.join(tmpdir(), 'talent-backup-signed-'));
-    const data = path.join(root, 'data');
-    const pdf = Buffer.from('%PDF-1.4 signed\n%%EOF\n');
-    storeFile(data, key('a'), pdf);
-    await withRecords(data, [{ storage: 'disk', storageKey: key('a'), sha256: sha256(pdf) }], {
-      users: [
-        { email: 'hr@example.org', roles: ['hr'] },
-        { email: 'applicant@example.org', roles: ['applicant'] },
-      ],
-    });
-    out = path.join(root, 'backup');
-    await takeBackup({ config: configFor(data), out });
+    ({ out, copy } = await seededBackup(root, [
+      { email: 'hr@example.org', roles: ['hr'] },
+      { email: 'applicant@example.org', roles: ['applicant'] },
+    ]));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  /** A copy of the backup to change. */
-  const copy = () => {
-    const dir = path.join(root, `copy-${(n += 1)}`);
-    cpSync(out, dir, { recursive: true });
-    return dir;
-  };
+
 
   it('signs the manifest last, 0600, naming the key by its id, with nothing secret in the backup; a fresh backup restores', async () => {
     const sig = JSON.parse(readFileSync(path.join(out, SIGNATURE), 'utf8')) as Record<string, unknown>;

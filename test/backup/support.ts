@@ -1,12 +1,13 @@
 // What the backup tests share: a configuration on a data folder of its own (the test data key, or
 // another), files stored as the app stores them, and records written into the folder's embedded
 // database (started and stopped here: the app is not running, the backup opens the folder itself).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Int32 } from 'bson';
 import { MongoClient, ObjectId } from 'mongodb';
 import { loadConfig, type Config } from '../../server/config.ts';
+import { takeBackup } from '../../server/backup/backup.ts';
 import { startEmbeddedMongo, readCredentialsFile } from '../../embedded-mongo/src/index.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
 
@@ -35,4 +36,40 @@ export async function withRecords(dataDir: string, documents: Array<Record<strin
   for (const [name, docs] of Object.entries(more)) if (docs.length) await client.db('talent').collection(name).insertMany(docs.map((d) => ({ _id: new ObjectId(), ...d })));
   await client.close();
   await server.stop();
+}
+
+/**
+ * One real backup of a seeded data folder under `root` (a stored file, its version record, these
+ * users), taken once under the test key; `copy()` gives a fresh copy of it to change.
+ */
+export async function seededBackup(root: string, users: Array<Record<string, unknown>>): Promise<{ out: string; copy: () => string }> {
+  const data = path.join(root, 'data');
+  const pdf = Buffer.from('%PDF-1.4 backed up\n%%EOF\n');
+  storeFile(data, key('a'), pdf);
+  await withRecords(data, [{ storage: 'disk', storageKey: key('a'), sha256: sha256(pdf) }], { users });
+  const out = path.join(root, 'backup');
+  await takeBackup({ config: configFor(data), out });
+  let n = 0;
+  return {
+    out,
+    copy: () => {
+      const dir = path.join(root, `copy-${(n += 1)}`);
+      cpSync(out, dir, { recursive: true });
+      return dir;
+    },
+  };
+}
+
+/** The e-mails of the users of a restored data folder's app database, sorted (none when no database was put in place). */
+export async function restoredUsers(target: string): Promise<string[]> {
+  if (!existsSync(path.join(target, 'db'))) return [];
+  const server = await startEmbeddedMongo({ dbPath: path.join(target, 'db'), port: 0 });
+  try {
+    const client = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
+    const users = await client.db('talent').collection('users').find().toArray();
+    await client.close();
+    return users.map((u) => String(u.email)).sort();
+  } finally {
+    await server.stop();
+  }
 }

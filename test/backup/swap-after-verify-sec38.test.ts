@@ -4,7 +4,7 @@
 // that were checked. The swap happens at the restore's own "backup verified" line, after every
 // check and before any file of the backup is read again.
 import { expect } from 'chai';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serialize } from 'bson';
@@ -13,36 +13,24 @@ import { takeBackup } from '../../server/backup/backup.ts';
 import { restoreBackup } from '../../server/backup/restore.ts';
 import { BackupError } from '../../server/backup/connect.ts';
 import { MANIFEST, bsonDocuments, type CollectionEntry, type Manifest } from '../../server/backup/manifest.ts';
-import { startEmbeddedMongo, readCredentialsFile } from '../../embedded-mongo/src/index.ts';
+import { startEmbeddedMongo } from '../../embedded-mongo/src/index.ts';
 import { loadConfig } from '../../server/config.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
-import { configFor, key, sha256, storeFile, withRecords } from './support.ts';
-
-const PDF = Buffer.from('%PDF-1.4 checked\n%%EOF\n');
+import { configFor, key, restoredUsers, seededBackup } from './support.ts';
 
 describe('backup: a file swapped after the restore checked it (security review s38)', function () {
   this.timeout(90_000);
   let root: string;
-  let out: string;
+  let copy: () => string;
   let n = 0;
 
   before(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'talent-backup-swap-'));
-    const data = path.join(root, 'data');
-    storeFile(data, key('a'), PDF);
-    await withRecords(data, [{ storage: 'disk', storageKey: key('a'), sha256: sha256(PDF) }], {
-      users: [{ email: 'hr@example.org', roles: ['hr'] }],
-    });
-    out = path.join(root, 'backup');
-    await takeBackup({ config: configFor(data), out });
+    ({ copy } = await seededBackup(root, [{ email: 'hr@example.org', roles: ['hr'] }]));
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  const copy = () => {
-    const dir = path.join(root, `copy-${(n += 1)}`);
-    cpSync(out, dir, { recursive: true });
-    return dir;
-  };
+
   const usersDump = (dir: string) => {
     const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
     return path.join(dir, manifest.entries.find((e): e is CollectionEntry => e.kind === 'collection' && e.db === 'talent' && e.collection === 'users')!.path);
@@ -71,20 +59,6 @@ describe('backup: a file swapped after the restore checked it (security review s
     }
     expect(swapped, 'the swap happened').to.equal(true);
     return undefined;
-  }
-
-  /** The restored database's users (none when no database was put in place). */
-  async function restoredUsers(into: string): Promise<string[]> {
-    if (!existsSync(path.join(into, 'db'))) return [];
-    const server = await startEmbeddedMongo({ dbPath: path.join(into, 'db'), port: 0 });
-    try {
-      const client = await MongoClient.connect(server.uri('talent', (await readCredentialsFile(server.credentialsFile!))!));
-      const users = await client.db('talent').collection('users').find().toArray();
-      await client.close();
-      return users.map((u) => String(u.email));
-    } finally {
-      await server.stop();
-    }
   }
 
   for (const [how, swap] of [
