@@ -9,8 +9,11 @@ import PDFDocument from 'pdfkit';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { expect } from 'chai';
+import type { Express } from 'express';
 import type { Agent } from '../support/http.ts';
-import { csrfFrom } from '../support/http.ts';
+import { agent, csrfFrom } from '../support/http.ts';
+import { signIn } from '../support/factories.ts';
+import type { UserDoc } from '../../models/user.ts';
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
@@ -111,6 +114,13 @@ export function makeJpeg(): Buffer {
 export async function tokenOf(a: Agent): Promise<string> {
   const page = await a.get('/').set('Accept', 'text/html');
   return csrfFrom(page.text);
+}
+
+/** An agent signed in as `user`, and its session's form token. */
+export async function signedInWithToken(app: Express, user: UserDoc): Promise<{ agent: Agent; token: string }> {
+  const a = agent(app);
+  await signIn(a, user);
+  return { agent: a, token: await tokenOf(a) };
 }
 
 /** Reads a binary body whatever its type. */

@@ -11,7 +11,7 @@ import { createCall, createCase } from '../support/case-factories.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
 import { CaseDocument } from '../../models/document.ts';
 import { DOCUMENT_DECISION_EVENT } from '../../server/cases/conflict.ts';
-import { makePdf, tokenOf } from './support.ts';
+import { makePdf, signedInWithToken, tokenOf } from './support.ts';
 
 const DAY = 86_400_000;
 const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
@@ -39,12 +39,8 @@ describe('documents: a stale or repeated decision says what now stands', functio
     await signIn(a, applicant);
     const res = await a.post(`/cases/${caseDoc._id}/documents`).field('_csrf', await tokenOf(a)).set('Accept', 'application/json').attach('cv', await makePdf('CV'), 'cv.pdf');
     expect(res.status, res.text).to.equal(201);
-    first = agent(t.app);
-    await signIn(first, emma);
-    firstToken = await tokenOf(first);
-    second = agent(t.app);
-    await signIn(second, ha);
-    secondToken = await tokenOf(second);
+    ({ agent: first, token: firstToken } = await signedInWithToken(t.app, emma));
+    ({ agent: second, token: secondToken } = await signedInWithToken(t.app, ha));
   });
   after(async () => {
     await t?.close();

@@ -7,8 +7,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { agent, csrfFrom, type Agent } from '../support/http.ts';
-import { createInstitute, createUser, signIn } from '../support/factories.ts';
+import { csrfFrom, type Agent } from '../support/http.ts';
+import { createInstitute, createUser } from '../support/factories.ts';
 import { createCall, createCase } from '../support/case-factories.ts';
 import mongoose from 'mongoose';
 import { failNext, type Op } from '../support/fail-next.ts';
@@ -19,7 +19,7 @@ import type { CallDoc } from '../../models/call.ts';
 import { timeline } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { DOCUMENT_DECISION_EVENT } from '../../server/cases/conflict.ts';
-import { makePdf, makePng, tokenOf } from './support.ts';
+import { makePdf, makePng, signedInWithToken } from './support.ts';
 
 const DAY = 86_400_000;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -66,12 +66,8 @@ describe('documents: HR’s decisions on the case’s timelines', function () {
     applicant = await createUser({ role: 'applicant', locale: 'vi', name: 'Trần Thị Bình' });
     hr = await createUser({ role: 'hr_officer', institute, name: 'Officer Lan' });
     caseDoc = await createCase({ applicant, call, stage: 'screening', profile: { fullName: 'Trần Thị Bình', nationality: 'FR', plannedArrival: new Date(Date.now() + 60 * DAY) } as never });
-    a = agent(t.app);
-    await signIn(a, applicant);
-    token = await tokenOf(a);
-    h = agent(t.app);
-    await signIn(h, hr);
-    hrToken = await tokenOf(h);
+    ({ agent: a, token } = await signedInWithToken(t.app, applicant));
+    ({ agent: h, token: hrToken } = await signedInWithToken(t.app, hr));
   });
   after(async () => {
     await t?.close();

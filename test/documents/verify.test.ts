@@ -22,7 +22,7 @@ import { documentFlags, requiredDocumentsAccepted } from '../../server/documents
 import { checklistForCase } from '../../server/documents/present.ts';
 import { runDocumentExpiryReminders } from '../../server/documents/reminders.ts';
 import { passportRequiredUntil, validityOf, validityWords } from '../../server/documents/validity.ts';
-import { filesUnder, makePdf, makePng, tokenOf } from './support.ts';
+import { filesUnder, makePdf, makePng, signedInWithToken, tokenOf } from './support.ts';
 
 const DAY = 86_400_000;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
@@ -101,12 +101,8 @@ describe('documents: verification, guard, validity, reminders', function () {
     hr = await createUser({ role: 'hr_officer', institute });
     otherHr = await createUser({ role: 'hr_officer' });
     caseDoc = await createCase({ applicant, call, stage: 'screening', profile: { fullName: 'Trần Thị Bình', nationality: 'FR', highestDegree: 'phd', field: 'Physics', dateOfBirth: new Date('1980-01-01'), plannedArrival: daysAhead(60) } as never });
-    a = agent(t.app);
-    await signIn(a, applicant);
-    token = await tokenOf(a);
-    h = agent(t.app);
-    await signIn(h, hr);
-    hrToken = await tokenOf(h);
+    ({ agent: a, token } = await signedInWithToken(t.app, applicant));
+    ({ agent: h, token: hrToken } = await signedInWithToken(t.app, hr));
   });
   after(async () => {
     await t?.close();
