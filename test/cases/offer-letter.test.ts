@@ -20,7 +20,7 @@ import { seedHolidays } from '../../server/calendar/index.ts';
 import { transition } from '../../server/workflow/index.ts';
 import { actorContext } from '../workflow/context.ts';
 import { deliver, page, text, versionIn } from '../applications/support.ts';
-import { download, filesUnder, makePdf, sha256, tokenOf } from '../documents/support.ts';
+import { download, filesUnder, makeJpeg, makePdf, makePng, sha256, tokenOf } from '../documents/support.ts';
 import { auditInsert, failNext } from '../support/fail-next.ts';
 import { PENDING_AUDIT_GRACE_MS, recordPendingCaseAudits } from '../../server/cases/pending-audit.ts';
 import { recordPendingDocumentAudits } from '../../server/documents/pending-audit.ts';
@@ -301,7 +301,6 @@ describe('cases: the offer letter and its terms', function () {
     expect(text(asJpeg.text)).to.include('“scan.jpg” is not a PDF, JPEG or PNG file');
     expect(await stored()).to.deep.equal(before);
     // A real PNG named .jpg: its bytes and its name disagree, refused too.
-    const { makePng } = await import('../documents/support.ts');
     const png = await send(h, c, terms, { buf: makePng(), name: 'scan.jpg' });
     expect(png.status).to.equal(415);
     expect(png.text).to.match(/id="f-offer_letter-error"/);
@@ -311,7 +310,6 @@ describe('cases: the offer letter and its terms', function () {
   });
 
   it('refuses markup dressed as a scan (SVG or HTML named .png, a PNG with markup in its first KB); one with markup further in is only ever an attachment', async () => {
-    const { makePng } = await import('../documents/support.ts');
     const applicant = await createUser({ role: 'applicant', locale: 'en' });
     const c = await offered(applicant);
     const h = await signedIn(hr);
@@ -341,7 +339,6 @@ describe('cases: the offer letter and its terms', function () {
   });
 
   it('takes a letter that is only a scan, as JPEG or PNG (on disk, byte for byte); the applicant downloads it with its type and a safe file name', async () => {
-    const { makeJpeg, makePng } = await import('../documents/support.ts');
     const applicant = await createUser({ role: 'applicant', locale: 'vi' });
     const c = await offered(applicant);
     const h = await signedIn(hr);
