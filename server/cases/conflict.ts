@@ -25,6 +25,11 @@ export const DOCUMENT_DECISION_EVENT = 'document_decision';
 
 export const QUIET_EVENTS: ReadonlySet<string> = new Set(['assign', 'unassign', DOCUMENT_DECISION_EVENT]);
 
+/** The case's last change that moved its version: the history's last entry that is not a quiet one (an assignment, a document checked). */
+export function lastCaseChange<H extends { action: string }>(history: ReadonlyArray<H> | null | undefined): H | undefined {
+  return history?.findLast((h) => !QUIET_EVENTS.has(h.action));
+}
+
 /** What happened to the case since the form was built. */
 export interface CaseChange {
   caseId: string;
@@ -64,7 +69,7 @@ interface CaseState {
 /** The conflict for a case as it is now (already loaded with its history). */
 export async function conflictFrom(ctx: Context, c: CaseState): Promise<CaseConflictError> {
   const t = tOf(ctx);
-  const last = [...(c.history ?? [])].reverse().find((h) => !QUIET_EVENTS.has(h.action));
+  const last = lastCaseChange(c.history);
   // An applicant is told which role changed their case, never a staff member's name (as on their timeline).
   const forApplicant = ctx.actor?.role === 'applicant';
   const actorName = !last?.actor

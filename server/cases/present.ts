@@ -31,7 +31,7 @@ import { fieldErrorText } from '../http/forms.ts';
 import { criteriaFor } from '../applications/tracks.ts';
 import { countryName } from '../applications/countries.ts';
 import { SUPPORT_FIELDS } from '../applications/steps.ts';
-import { QUIET_EVENTS, type CaseConflictError } from './conflict.ts';
+import { lastCaseChange, type CaseConflictError } from './conflict.ts';
 import type { CasePageData } from './page.ts';
 import type { HrDecisionPreview } from './decision.ts';
 import type { AssignOutcome, BulkAssignOutcome } from './commands.ts';
@@ -149,7 +149,7 @@ type LateLike = { dueAt?: Date | null; workingDays?: number | null } | null | un
 
 /** The applicant's decline of the offer, the case's last step when it ended that way: on the portal, or received by e-mail or post (dated the day it came). */
 function declinedOffer(history: ReadonlyArray<{ action: string; at: Date; note?: string | null; late?: LateLike; received?: { on?: Date | null } | null }>): { at: Date; reason?: string; late?: LateLike } | undefined {
-  const last = history.findLast((h) => !QUIET_EVENTS.has(h.action));
+  const last = lastCaseChange(history);
   return last && DECLINE_ACTIONS.has(last.action) ? { at: last.received?.on ?? last.at, reason: last.note ?? undefined, late: last.late } : undefined;
 }
 

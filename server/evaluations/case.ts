@@ -16,7 +16,7 @@ import { translator } from '../i18n/index.ts';
 import { recipientLocale } from '../outbox/item.ts';
 import { DEFAULT_LOCALE, type Locale } from '../i18n/index.ts';
 import { caseDecisions } from '../cases/decision-history.ts';
-import { DOCUMENT_DECISION_EVENT } from '../cases/conflict.ts';
+import { lastCaseChange } from '../cases/conflict.ts';
 import { caseNamesAndApplicant } from '../cases/people.ts';
 import { isPanelDecision, panelScores, refuseConflictedDecider, requirePanelScores, requireSightOrConsent, type PanelScores } from './decision.ts';
 import { decidesBlind } from '../policies/shortlist.ts';
@@ -180,8 +180,8 @@ export interface DecisionOutcome {
  */
 async function sameDecisionAlreadyTaken(opts: DecideCaseOptions): Promise<CaseDoc | undefined> {
   const current = await Case.findById(opts.caseId);
-  // A document checked meanwhile adds a line without moving the version (server/documents/verify.ts).
-  const last = current?.history?.findLast((h) => h.action !== DOCUMENT_DECISION_EVENT);
+  // Not an assignment or a document checked meanwhile: lines that do not move the version.
+  const last = lastCaseChange(current?.history);
   if (!current || !last || current.version !== opts.version + 1) return undefined;
   const mine = String(last.actor) === String(actorOf(opts.ctx)._id);
   return mine && last.action === opts.action && (last.note ?? '') === opts.reason ? current : undefined;
@@ -263,8 +263,8 @@ export async function decidedMeanwhile(caseDoc: CaseDoc, version: number): Promi
     .sort({ at: -1 })
     .lean();
   const summary = (event?.summary ?? {}) as { decision?: string; decidedAt?: Date };
-  // A document checked is no change of the case's version: not what made the form stale.
-  const last = caseDoc.history?.findLast((h) => h.action !== DOCUMENT_DECISION_EVENT);
+  // A line that does not move the version (an assignment, a document checked) is not what made the form stale.
+  const last = lastCaseChange(caseDoc.history);
   const found = event
     ? { kind: 'decision' as const, decision: summary.decision ?? '', at: summary.decidedAt ? new Date(summary.decidedAt) : event.at, actor: event.actor, role: event.actorRole ?? '' }
     : last
