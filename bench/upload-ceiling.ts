@@ -17,6 +17,15 @@ import { startClient } from './support/upload-client.ts';
 
 const SIZE = 20_000_000;
 
+/** The second hop of a GridFS upload, bare: a process that reads a connection to its end and answers one byte. */
+function sink(): void {
+  const s = net.createServer((sock) => {
+    sock.resume();
+    sock.on('end', () => sock.end('k'));
+  });
+  s.listen(0, '127.0.0.1', () => process.send?.((s.address() as net.AddressInfo).port));
+}
+
 async function sender(port: number, file: string): Promise<void> {
   process.on('message', () => {
     const s = net.connect(port, '127.0.0.1');
@@ -45,12 +54,35 @@ async function main(): Promise<void> {
     );
   });
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  // HTTP → file and → another process over TCP at once: what a GridFS upload does at the least (the
+  // app's temporary file and its chunks to the database), with no parsing, BSON or database at all.
+  const sinkChild = fork(import.meta.filename, ['sink'], { execArgv: ['--import', 'tsx'] });
+  const sinkPort = await new Promise<number>((r) => sinkChild.once('message', (m) => r(Number(m))));
+  const tee = http.createServer((req, res) => {
+    const sock = net.connect(sinkPort, '127.0.0.1');
+    const answered = new Promise<void>((resolve, reject) => {
+      sock.once('data', () => resolve());
+      sock.once('error', reject);
+    });
+    const file = createWriteStream(path.join(dir, 'teed.bin'));
+    req.pipe(sock);
+    Promise.all([pipeline(req, file), answered]).then(
+      () => {
+        sock.destroy();
+        res.writeHead(201).end();
+      },
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((r) => tee.listen(0, '127.0.0.1', r));
+  const teeClient = await startClient(`http://127.0.0.1:${(tee.address() as net.AddressInfo).port}/`, 'none=1', 'none', 'file', file, 3);
   const client = await startClient(`http://127.0.0.1:${(web.address() as net.AddressInfo).port}/`, 'none=1', 'none', 'file', file, 3);
   const overHttpMs = async () => {
     const r = await client.upload();
     if (r.status !== 201) throw new Error(`bare HTTP server answered ${r.status}`);
     return r.seconds * 1000;
   };
+  const overTee: number[] = [];
   const overSocket: number[] = [];
   const overHttp: number[] = [];
   const direct: number[] = [];
@@ -66,15 +98,22 @@ async function main(): Promise<void> {
       await receive();
       overSocket.push(performance.now() - t0);
       overHttp.push(await overHttpMs());
+      const tr = await teeClient.upload();
+      if (tr.status !== 201) throw new Error(`tee server answered ${tr.status}`);
+      overTee.push(tr.seconds * 1000);
       const t1 = performance.now();
       await pipeline(createReadStream(file), createWriteStream(path.join(dir, 'direct.bin')));
       direct.push(performance.now() - t1);
-      console.log(`  socket → file ${overSocket[i]!.toFixed(0)} ms, HTTP → file ${overHttp[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, ratios ${(direct[i]! / overSocket[i]!).toFixed(2)} and ${(direct[i]! / overHttp[i]!).toFixed(2)}`);
+      console.log(`  socket → file ${overSocket[i]!.toFixed(0)} ms, HTTP → file ${overHttp[i]!.toFixed(0)} ms, file → file ${direct[i]!.toFixed(0)} ms, HTTP → file + socket ${overTee[i]!.toFixed(0)} ms, ratios ${(direct[i]! / overSocket[i]!).toFixed(2)}, ${(direct[i]! / overHttp[i]!).toFixed(2)} and ${(direct[i]! / overTee[i]!).toFixed(2)}`);
     }
     const d = median(direct);
-    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(overSocket).toFixed(0)} ms, HTTP → file median ${median(overHttp).toFixed(0)} ms, file → file median ${d.toFixed(0)} ms; ratios of medians: socket ${(d / median(overSocket)).toFixed(2)}, HTTP ${(d / median(overHttp)).toFixed(2)}`);
+    console.log(`upload ceiling, ${runs} runs of ${SIZE / 1e6} MB: socket → file median ${median(overSocket).toFixed(0)} ms, HTTP → file median ${median(overHttp).toFixed(0)} ms, file → file median ${d.toFixed(0)} ms; HTTP → file + socket median ${median(overTee).toFixed(0)} ms; ratios of medians: socket ${(d / median(overSocket)).toFixed(2)}, HTTP ${(d / median(overHttp)).toFixed(2)}, HTTP → file + socket ${(d / median(overTee)).toFixed(2)}`);
   } finally {
     client.close();
+    teeClient.close();
+    sinkChild.kill();
+    tee.closeAllConnections();
+    tee.close();
     child.kill();
     srv.close();
     web.closeAllConnections();
@@ -83,5 +122,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'send') void sender(Number(process.argv[3]), process.argv[4]!);
+if (process.argv[2] === 'sink') sink();
+else if (process.argv[2] === 'send') void sender(Number(process.argv[3]), process.argv[4]!);
 else await main();
