@@ -202,6 +202,11 @@ function giveBack(bufs: Buffer[]): void {
  * Not better (s33, upload-ab gridfs 16 rounds, load 13-14): no temporary file beside a staging when no scanner reads it, the hash thread hashing the chunk buffers in shared memory (SharedArrayBuffer, a busy flag each): B/A 1.07, 0.98, swapped 1.41 slower, CPU (staging's/main's) 221/217, 214/229, 219/211 ms (runs of 387 and 453 on either side: load 13-21).
  */
 export interface StagedUpload {
+  /**
+   * The bytes go to the store only: the upload engine writes no temporary file beside it (no
+   * scanner reads one, stores.ts uploadStaging). `put` then needs this staging finished.
+   */
+  readonly withoutTempFile: boolean;
   /** Takes the next bytes; resolves once fewer than the bound are waiting on the store. */
   write(data: Buffer): Promise<void>;
   /** Every byte written is stored: `put(tempPath, …)` will use these bytes. */
@@ -296,6 +301,7 @@ class GridFsStaging implements StagedUpload {
     private readonly ready: Promise<unknown>,
     /** Called once, when `put` has taken the staging or it is aborted (GridFsStorage's count of live stagings). */
     private onSettled: (() => void) | undefined,
+    readonly withoutTempFile = false,
   ) {
     // A staging dropped before its first insert never awaits the indexes: their failure is not unhandled.
     ready.catch(() => undefined);
@@ -399,9 +405,10 @@ export class GridFsStorage implements DocumentStorage {
 
   /**
    * Starts copying the file that is about to be received to `tempPath` into GridFS as it arrives
-   * (StagedUpload); `put(tempPath, …)` then only writes its files document.
+   * (StagedUpload); `put(tempPath, …)` then only writes its files document. `withoutTempFile`: no
+   * temporary file will be written (StagedUpload.withoutTempFile).
    */
-  stage(tempPath: string): StagedUpload {
+  stage(tempPath: string, { withoutTempFile = false }: { withoutTempFile?: boolean } = {}): StagedUpload {
     const db = this.getDb();
     // The indexes the driver's upload stream makes before a bucket's first file (its checkIndexes).
     this.indexes ??= Promise.all([
@@ -412,7 +419,7 @@ export class GridFsStorage implements DocumentStorage {
       throw err;
     });
     this.live += 1;
-    return new GridFsStaging(this, db, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1));
+    return new GridFsStaging(this, db, db.collection('documents.chunks'), tempPath, this.indexes, () => (this.live -= 1), withoutTempFile);
   }
 
   private bucket(): GridFSBucket {

@@ -40,5 +40,7 @@ export function documentStores(app: StoreDeps): DocumentStores {
 export function uploadStaging(app: StoreDeps): ((tempPath: string) => StagedUpload | undefined) | undefined {
   const current = documentStores(app).current;
   // Past the store's bound on live stagings (STAGINGS_MAX), a file is received to its temporary file only.
-  return current instanceof GridFsStorage ? (tempPath) => (current.canStage() ? current.stage(tempPath) : undefined) : undefined;
+  // With a scanner configured, it reads the temporary file: one is written beside the staging.
+  const withoutTempFile = !app.config.upload.clamdscanPath;
+  return current instanceof GridFsStorage ? (tempPath) => (current.canStage() ? current.stage(tempPath, { withoutTempFile }) : undefined) : undefined;
 }

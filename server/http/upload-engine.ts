@@ -20,7 +20,7 @@ import type { Request } from 'express';
 import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
 import { aboutField, isNoSpace, noRoomFor, refused, UploadError } from '../documents/errors.ts';
-import { hashWhileWriting } from '../documents/hash-worker.ts';
+import { hashingSink, hashWhileWriting } from '../documents/hash-worker.ts';
 import { discardReceived, type StagedUpload } from '../documents/storage.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
 
@@ -191,17 +191,20 @@ export class SniffingTempStorage implements multer.StorageEngine {
       }
       await mkdir(this.tempDir, { recursive: true, mode: 0o700 });
       const tempPath = path.join(this.tempDir, `${randomBytes(16).toString('hex')}.part`);
-      // Corking it to write 1 MB at a time (fewer fs calls) would hang: write() answers false once the
-      // corked bytes reach the highWaterMark, and the 'drain' pipeline then waits for never comes.
-      const out = createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
-      // Known as the write fails, before the pipeline passes its error to busboy's stream and so to
-      // multer, which answers with the first error it sees (uploads.ts looks the refusal up by it).
-      out.once('error', (e) => {
-        if (isNoSpace(e)) noRoom.set(e, refused.storageFull(name).about(file.fieldname));
-      });
-      const hash = hashWhileWriting(tempPath);
       // The bytes go to the store too while they arrive, once the inspector has let them through.
       const staged = this.stageFor?.(tempPath);
+      // Staged with no scanner to read a file, the bytes are hashed and dropped: `tempPath` then only
+      // names the staging (storage.ts, `put` and `discardReceived` find it by that name).
+      const sink = staged?.withoutTempFile ? hashingSink() : undefined;
+      // Corking it to write 1 MB at a time (fewer fs calls) would hang: write() answers false once the
+      // corked bytes reach the highWaterMark, and the 'drain' pipeline then waits for never comes.
+      const out = sink?.stream ?? createWriteStream(tempPath, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+      // Known as the write fails, before the pipeline passes its error to busboy's stream and so to
+      // multer, which answers with the first error it sees (uploads.ts looks the refusal up by it).
+      out.once('error', (e: Error) => {
+        if (isNoSpace(e)) noRoom.set(e, refused.storageFull(name).about(file.fieldname));
+      });
+      const hash = sink?.hash ?? hashWhileWriting(tempPath);
       const forward = (chunk: Buffer, done: (err?: Error | null, chunk?: Buffer) => void) => {
         if (!staged) done(null, chunk);
         else staged.write(chunk).then(() => done(null, chunk), done);
@@ -229,7 +232,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
           const step = requestBytes !== undefined && requestBytes - size <= HASH_TAIL_BYTES ? HASH_TAIL_STEP_BYTES : HASH_STEP_BYTES;
           if (size - hashedTo >= step) {
             hashedTo = size;
-            hash.progress(out.bytesWritten);
+            hash.progress(sink ? size : (out as ReturnType<typeof createWriteStream>).bytesWritten);
           }
           if (mime) {
             forward(chunk, done);

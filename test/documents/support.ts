@@ -14,6 +14,9 @@ import type { Agent } from '../support/http.ts';
 import { agent, csrfFrom } from '../support/http.ts';
 import { signIn } from '../support/factories.ts';
 import type { UserDoc } from '../../models/user.ts';
+import type { AppContext } from '../../server/deps.ts';
+import { GridFsStorage } from '../../server/documents/storage.ts';
+import { documentStores } from '../../server/documents/stores.ts';
 
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
@@ -152,6 +155,16 @@ export async function filesUnder(dir: string): Promise<string[]> {
   };
   await walk(dir);
   return out.sort();
+}
+
+/**
+ * What an upload being received leaves while it lasts: its temporary files (disk, or GridFS with a
+ * scanner to read them) and, on GridFS, its live stagings (with no scanner, the only trace: no
+ * temporary file is written, server/http/upload-engine.ts).
+ */
+export async function receiving(ctx: Pick<AppContext, 'config' | 'db'>, uploadDir: string): Promise<{ tempFiles: number; stagings: number }> {
+  const current = documentStores(ctx).current;
+  return { tempFiles: (await filesUnder(path.join(uploadDir, '.tmp'))).length, stagings: current instanceof GridFsStorage ? current.stagingsLive : 0 };
 }
 
 export async function gridFsCounts(): Promise<{ files: number; chunks: number }> {

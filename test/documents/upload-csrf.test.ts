@@ -5,7 +5,7 @@
 // user's language, and not a byte of a file is written, even for a moment (the upload folder is
 // watched while the request runs), nor anything stored.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type request from 'supertest';
@@ -37,11 +37,17 @@ for (const kind of ['disk', 'gridfs'] as const) {
     let token: string;
     let otherToken: string;
     let pdf: Buffer;
+    let scanner: string;
 
     before(async () => {
       uploadDir = path.resolve(`data/test/uploads-csrf-${kind}-${process.pid}`);
       await rm(uploadDir, { recursive: true, force: true });
-      t = await startTestApp({ env: { UPLOAD_STORAGE: kind, UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000' } });
+      // On GridFS a temporary file is written only for a scanner to read (server/http/upload-engine.ts):
+      // one that passes every file, so that the watch below has a file to see on both stores.
+      scanner = path.join(uploadDir, '..', `pass-scanner-${kind}-${process.pid}.sh`);
+      await mkdir(path.dirname(scanner), { recursive: true });
+      await writeFile(scanner, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      t = await startTestApp({ env: { UPLOAD_STORAGE: kind, UPLOAD_DIR: uploadDir, UPLOAD_RATE_PER_HOUR: '1000', ...(kind === 'gridfs' ? { CLAMDSCAN_PATH: scanner } : {}) } });
       const institute = await createInstitute();
       call = await createCall({
         institute,
@@ -64,6 +70,7 @@ for (const kind of ['disk', 'gridfs'] as const) {
     after(async () => {
       await t?.close();
       await rm(uploadDir, { recursive: true, force: true });
+      await rm(scanner, { force: true });
     });
 
     const post = (who: Agent = a, c: CaseDoc = caseDoc) => who.post(`/cases/${c._id}/documents`).set('Accept', 'application/json');

@@ -2,7 +2,8 @@
 // allowed types stored byte for byte, every kind of bad file refused with a clear message and
 // nothing left behind, an interrupted upload cleaned up, downloads only for the right people.
 import http from 'node:http';
-import { rm } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -17,7 +18,7 @@ import type { CaseDoc } from '../../models/case.ts';
 import type { UserDoc } from '../../models/user.ts';
 import { GRIDFS_CHUNK_BYTES, createStorage } from '../../server/documents/storage.ts';
 import { checklistForCase } from '../../server/documents/present.ts';
-import { cookieHeader, download, filesUnder, gridFsCounts, makeJpeg, makePdf, makePng, sha256, tokenOf, waitFor } from './support.ts';
+import { cookieHeader, download, filesUnder, gridFsCounts, makeJpeg, makePdf, makePng, receiving, sha256, tokenOf, waitFor } from './support.ts';
 
 for (const kind of ['disk', 'gridfs'] as const) {
   describe(`documents: upload and download (${kind} storage)`, function () {
@@ -314,6 +315,30 @@ for (const kind of ['disk', 'gridfs'] as const) {
       expect(entries.map((d) => d.originalName)).to.include.members(['letter-x.pdf', 'letter-y.pdf', 'letter-z.pdf']);
     });
 
+    it(kind === 'gridfs' ? 'writes no temporary file when no scanner reads one: the bytes go to GridFS only, hashed as they pass' : 'receives the file into a temporary file, renamed into place', async () => {
+      const tmp = path.join(uploadDir, '.tmp');
+      await mkdir(tmp, { recursive: true });
+      const seen: string[] = [];
+      const watcher = watch(tmp, (_event, name) => name && seen.push(String(name)));
+      // Over a few chunks, with an uneven tail: every chunk's bytes and their order are in the hash.
+      const file = Buffer.concat([await makePdf('No temporary file'), randomBytes(GRIDFS_CHUNK_BYTES * 2 + 12_345)]);
+      let res: request.Response;
+      try {
+        res = await upload().attach('recommendation_letter', file, 'letter.pdf');
+        await new Promise((r) => setTimeout(r, 150)); // inotify's events come on the next turns of the loop
+      } finally {
+        watcher.close();
+      }
+      expect(res.status, res.text).to.equal(201);
+      if (kind === 'gridfs') expect(seen, 'no temporary file created, even for a moment').to.deep.equal([]);
+      else expect(seen.some((n) => n.endsWith('.part')), 'the temporary file the watch saw').to.equal(true);
+      const d = (await CaseDocument.findById(res.body.documents[0].id).lean())!;
+      expect(d.sha256).to.equal(sha256(file));
+      expect(d.size).to.equal(file.length);
+      expect(sha256(await readStored(d.storageKey))).to.equal(sha256(file));
+      expect(await filesUnder(tmp)).to.deep.equal([]);
+    });
+
     it('leaves no file and no record when the connection drops halfway through an upload', async () => {
       const before = await snapshot();
       const big = await makePdf('interrupted', { padTo: 900_000 });
@@ -328,11 +353,17 @@ for (const kind of ['disk', 'gridfs'] as const) {
       });
       req.on('error', () => undefined);
       req.write(body.subarray(0, Math.floor(body.length / 2)));
-      // The server has started writing the temporary file...
-      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length > 0, 5000, 'a temporary file');
+      // The server has started receiving the file (its temporary file; on GridFS with no scanner, its staging)...
+      await waitFor(async () => {
+        const r = await receiving(t.ctx, uploadDir);
+        return r.tempFiles + r.stagings > 0;
+      }, 5000, 'the upload to be received');
       // ...when the client goes away.
       req.destroy();
-      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length === 0, 5000, 'the temporary file to be removed');
+      await waitFor(async () => {
+        const r = await receiving(t.ctx, uploadDir);
+        return r.tempFiles + r.stagings === 0;
+      }, 5000, 'the received file to be dropped');
       await new Promise((r) => setTimeout(r, 200));
       expect(await snapshot()).to.deep.equal(before);
     });

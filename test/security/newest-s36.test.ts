@@ -38,7 +38,7 @@ import { createStorage } from '../../server/documents/storage.ts';
 import { runRetention } from '../../server/privacy/index.ts';
 import { caseAudit } from '../../server/cases/pending-audit.ts';
 import { systemContext } from '../../server/context.ts';
-import { cookieHeader, filesUnder, gridFsCounts, makePdf, sha256, tokenOf, waitFor } from '../documents/support.ts';
+import { cookieHeader, filesUnder, gridFsCounts, makePdf, receiving, sha256, tokenOf, waitFor } from '../documents/support.ts';
 import { signedIn, page, post } from '../applications/support.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -142,12 +142,17 @@ for (const kind of ['disk', 'gridfs'] as const) {
       req.on('response', (r) => ((status = r.statusCode), r.resume()));
       req.write(body);
       // The closing boundary is in: the part is written and hashed whole (the tail's 1 MB steps, all of it within 5 MB of the declared end)...
-      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length > 0, 5000, 'a temporary file');
+      // (Its temporary file; on GridFS with no scanner, its staging: no temporary file is written.)
+      const inProgress = async () => {
+        const r = await receiving(t.ctx, uploadDir);
+        return r.tempFiles + r.stagings;
+      };
+      await waitFor(async () => (await inProgress()) > 0, 5000, 'the upload to be received');
       await sleep(500);
       expect(status, 'no answer before the declared body is in').to.equal(undefined);
       // ...and the client goes away before the declared length arrives.
       req.destroy();
-      await waitFor(async () => (await filesUnder(path.join(uploadDir, '.tmp'))).length === 0, 5000, 'the temporary file to be removed');
+      await waitFor(async () => (await inProgress()) === 0, 5000, 'the received file to be dropped');
       await sleep(300);
       expect(await snapshot()).to.deep.equal(before);
     });
