@@ -162,7 +162,7 @@ export function hashWhileWriting(path: string): FileHash {
  * Where the bytes of an upload staged into GridFS with no scanner to read a file go instead of a
  * temporary file (upload-engine.ts): hashed here, on the web thread, as each piece passes, and
  * dropped. The thread and the file were the better way on disk (this file's head); with GridFS, the
- * file's writes and its read back cost more than the hash: `HACK` A/B of bench/upload.ts 20 gridfs,
+ * file's writes and its read back cost more than the hash: bench/upload.ts 20 gridfs with and without it,
  * 3 pairs alternating (load ~1.8), ratio 0.31 / 0.31 / 0.32 against 0.25 / 0.27 / 0.26 with the file.
  */
 export function hashingSink(): { stream: Writable; hash: FileHash } {

@@ -239,6 +239,9 @@ type ChunkDoc = { _id: ObjectId; files_id: ObjectId; n: number; data: Buffer };
  * 0.90 and 0.59, CPU (app + database) 161 -> 145 and 171 -> 142 ms an upload; roles swapped: main
  * 2.03 times as long, CPU 268 against 146. Not better: 5 batches in flight (B/A 3.27, CPU 154 -> 317);
  * 2 in flight: B/A 0.95 and 0.78, CPU 150 -> 137 and 290 -> 296 (load 12-14: not kept, unclear).
+ * Not better either (s39): these inserts on a worker thread with a client of its own, the chunk buffers
+ * transferred there and back (the web thread then only parses, copies and hashes): bench/upload.ts 20
+ * gridfs, 3 pairs alternating, ratio 0.25 / 0.30 / 0.32 against 0.31 / 0.33 / 0.30 here.
  */
 async function insertChunks(db: Db, docs: ChunkDoc[]): Promise<void> {
   const wc = db.writeConcern;
