@@ -562,6 +562,7 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     emails: data.seesEmails ? emailsView((c.outbox ?? []) as never, t, { adminAddresses: ctx.actor?.role === 'admin' }) : undefined,
     seesEmails: data.seesEmails,
     checklist,
+    pageNav: pageNav(t, { checklist: checklist as ChecklistView | undefined, internal, seesEmails: data.seesEmails }),
     planner: presentPlan(ctx, data.plan, c.forecast?.computedAt),
     errors: errorTexts(t, state.errors),
     // A step refused for what the case lacks (documents not accepted, procedures not granted) has no
@@ -570,6 +571,25 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
     values: state.values ?? {},
     stages: STAGES,
   };
+}
+
+/**
+ * The case page's own contents, linked at its top in the order the page shows them: the papers were
+ * ~30 Tabs down, past every form (walk s38). The papers' link says how many wait for this reader's
+ * check and goes to the first of them (the item's `doc-<type>` anchor, where a decision comes back to).
+ */
+function pageNav(t: TFunction, opts: { checklist?: ChecklistView; internal: boolean; seesEmails: boolean }) {
+  const toCheck = (opts.checklist?.items ?? []).filter((i) => [...i.current, ...i.renewals].some((d) => d.canVerify));
+  return [
+    { href: '#actions', label: t('cases.show.actions') },
+    { href: '#profile', label: t('applications.steps.profile') },
+    { href: '#support', label: t('procedures.title') },
+    { href: '#timeline', label: t('cases.show.timeline') },
+    ...(opts.internal ? [{ href: '#notes', label: t('cases.show.notes') }, { href: '#messages', label: t('cases.show.messages') }] : []),
+    { href: '#planner', label: t('planner.title') },
+    ...(opts.checklist ? [{ href: toCheck.length ? `#doc-${toCheck[0]!.type}` : '#documents', label: t('applications.documents.title'), note: toCheck.length ? t('cases.show.navToCheck', { count: toCheck.length }) : undefined }] : []),
+    ...(opts.seesEmails ? [{ href: '#emails', label: t('cases.show.emails') }] : []),
+  ];
 }
 
 /** The forms of an open request: a later date, or its end (answered outside the portal), each kept as typed when refused. */

@@ -89,6 +89,38 @@ describe('cases: the case page', () => {
     expect(lr.text).not.to.include(`action="/cases/${shortlisted._id}/notes"`);
   });
 
+  it("links the page's own sections at its top, the papers last with how many wait for a check and the first of them (en, vi)", async () => {
+    const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'passport', phase: 'application', required: true }, { type: 'photo', phase: 'application', required: true }] as never });
+    const c = await createCase({ applicant, call: docsCall, stage: 'screening' });
+    const file = (type: string, status: string, n: number) => ({ case: c._id, type, slot: 0, version: 1, current: true, status, storage: 'disk', storageKey: String(n).repeat(32), originalName: `${type}.pdf`, mimeType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: applicant._id });
+    // The CV accepted, the passport and the photo waiting: the link goes to the passport, the first waiting in the list.
+    await CaseDocument.create([file('cv', 'accepted', 1), file('passport', 'pending', 2), file('photo', 'pending', 3)] as never);
+    const navOf = (html: string) => {
+      const nav = /<nav class="page-nav" id="page-nav" aria-label="([^"]+)">([\s\S]*?)<\/nav>/.exec(html);
+      expect(nav, 'the page nav').to.not.equal(null);
+      return { label: nav![1], links: [...nav![2]!.matchAll(/<a href="([^"]+)">([^<]+)<\/a>(?: <span class="badge warn">([^<]+)<\/span>)?/g)].map((m) => ({ href: m[1]!, text: m[2]!, note: m[3] })) };
+    };
+    const en = await page(await signedIn(t, hr1), `/cases/${c._id}`);
+    const nav = navOf(en.text);
+    expect(nav.label).to.equal('On this page');
+    expect(nav.links.map((l) => l.href)).to.deep.equal(['#actions', '#profile', '#support', '#timeline', '#notes', '#messages', '#planner', '#doc-passport', '#emails']);
+    const papers = nav.links.find((l) => l.href === '#doc-passport')!;
+    expect(papers.text).to.equal('Documents');
+    expect(papers.note).to.equal('2 to check');
+    // Every link lands on something on the page, in the order the page shows them.
+    const at = nav.links.map((l) => en.text.indexOf(`id="${l.href.slice(1)}"`));
+    expect(at.every((i) => i > 0), JSON.stringify(nav.links)).to.equal(true);
+    expect([...at].sort((x, y) => x - y)).to.deep.equal(at);
+    // In Vietnamese.
+    const vi = navOf((await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' })), `/cases/${c._id}`)).text);
+    expect(vi.label).to.equal('Trên trang này');
+    expect(vi.links.find((l) => l.href === '#doc-passport')!.note).to.equal('2 cần kiểm tra');
+    // All checked: the link goes to the papers' section, with no count.
+    await CaseDocument.updateMany({ case: c._id }, { $set: { status: 'accepted' } });
+    const done = navOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text).links.find((l) => l.text === 'Documents')!;
+    expect(done).to.deep.equal({ href: '#documents', text: 'Documents', note: undefined });
+  });
+
   it("tells the officer the applicant's language: on the case, beside the message and beside a document's reason", async () => {
     const docCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }] });
     for (const [locale, en, vi] of [['en', 'English', 'tiếng Anh'], ['vi', 'Vietnamese', 'tiếng Việt']] as const) {
