@@ -103,7 +103,7 @@ describe('home: the staff home page is their day of work', () => {
     expect(words).to.include('Công việc hôm nay');
     expect(words).to.include('3 hồ sơ quá hạn');
     expect(words).to.include('1 hồ sơ có thời hạn trong 7 ngày làm việc tới');
-    expect(words).to.include('1 hồ sơ có tài liệu chờ kiểm tra');
+    expect(words).to.include('1 hồ sơ có giấy tờ chờ kiểm tra');
     expect(words).to.include('2 hồ sơ có thủ tục bị từ chối (cần quyết định bước tiếp theo)');
     expect(words).not.to.include('Đưa nghiên cứu về Việt Nam');
     // Staff are "Anh/Chị", as in the e-mails to them (never "bạn", nor the applicants' "Ông/Bà").

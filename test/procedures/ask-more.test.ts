@@ -284,8 +284,8 @@ describe('procedures: more is asked of the applicant', function () {
     const stored = (await Case.findById(c._id).lean())!;
     expect(stored.supportTracks.find((s) => s.kind === 'work_permit')!.asks![0]!.uploadToldAt).to.be.instanceOf(Date);
     await deliver(t, c._id);
-    const mail = await t.smtp.waitForTo(hrVi.email, /tải lên tài liệu được yêu cầu/);
-    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: ứng viên đã tải lên tài liệu được yêu cầu (Bản dịch văn bằng (có chứng thực))`);
+    const mail = await t.smtp.waitForTo(hrVi.email, /tải lên giấy tờ được yêu cầu/);
+    expect(mail.subject).to.equal(`[${c.reference}] Giấy phép lao động: ứng viên đã tải lên giấy tờ được yêu cầu (Bản dịch văn bằng (có chứng thực))`);
     expect(mail.text).to.include('Bản dịch bằng tiến sĩ có công chứng.');
     expect(mail.text).to.include(`/cases/${c._id}/procedures/work_permit`);
     expect(mail.raw.headers.get('content-language')).to.equal('vi');

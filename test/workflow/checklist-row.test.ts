@@ -82,7 +82,7 @@ describe('a call\'s checklist row: added optional, and a new required row is cou
       const shown = text((await page(admins[locale]!, url)).text);
       const words = {
         en: ['Health certificate', '2 open cases of this call have no file of it', 'Their applicants are not e-mailed about it'],
-        vi: ['Giấy chứng nhận sức khỏe', '2 hồ sơ đang mở của đợt tuyển này chưa có tài liệu này', 'Ứng viên của các hồ sơ đó không được gửi e-mail'],
+        vi: ['Giấy chứng nhận sức khỏe', '2 hồ sơ đang mở của đợt tuyển này chưa có giấy tờ này', 'Ứng viên của các hồ sơ đó không được gửi e-mail'],
       }[locale];
       for (const w of words) expect(shown).to.include(w);
       expect(shown).to.match(/class="flash[^"]*flash-warning/);
