@@ -52,6 +52,9 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
   let hr: UserDoc;
   let caseDoc: CaseDoc;
   let erased: CaseDoc;
+  /** A case whose decision is its history's last event (the line goes at the end), and one whose later entry was stored without an id. */
+  let lastCase: CaseDoc;
+  let noIdCase: CaseDoc;
   let a: Agent;
   let h: Agent;
   let token: string;
@@ -92,6 +95,8 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     const profile = { fullName: 'Trần Thị Bình', nationality: 'FR', plannedArrival: new Date(Date.now() + 60 * DAY) } as never;
     caseDoc = await createCase({ applicant, call, stage: 'screening', profile });
     erased = await createCase({ applicant, call, stage: 'screening', profile });
+    lastCase = await createCase({ applicant, call, stage: 'screening', profile });
+    noIdCase = await createCase({ applicant, call, stage: 'screening', profile });
     ({ agent: a, token } = await signedInWithToken(t.app, applicant));
     ({ agent: h, token: hrToken } = await signedInWithToken(t.app, hr));
 
@@ -120,6 +125,13 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     expect((await verify(e1, { decision: 'reject', reason: 'Blurred' })).status).to.equal(200);
     await takeLinesOff(erased._id);
     await AuditEvent.create({ action: 'privacy.case_erased', targetType: 'Case', targetId: String(erased._id), actorRole: 'system', summary: { reference: erased.reference } });
+
+    for (const c of [lastCase, noIdCase]) {
+      const id = await upload('passport', makePng(), 'passport.png', c._id);
+      expect((await verify(id, { decision: 'accept' })).status).to.equal(200);
+      await takeLinesOff(c._id);
+    }
+    await Case.collection.updateOne({ _id: noIdCase._id }, { $push: { history: { at: new Date(Date.now() + 500), actor: hr._id, actorRole: 'hr_officer', action: 'assign', note: 'Officer Khoa' } } } as never);
 
     const stored = (await Case.collection.findOne({ _id: caseDoc._id }))!;
     seededVersion = stored.version as number;
@@ -184,6 +196,10 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     // No odd event made a line anywhere, the erased case got none, and no case was made up.
     expect(await Case.countDocuments({ 'history.document.event': { $in: oddIds } })).to.equal(0);
     expect(await lines(erased._id)).to.have.length(0);
+    // At the end of a history where it is the last event; before a later entry stored without an id.
+    expect((await history(lastCase._id)).map((e) => e.action)).to.deep.equal(['create', DOCUMENT_DECISION_EVENT]);
+    expect((await history(noIdCase._id)).map((e) => e.action)).to.deep.equal(['create', DOCUMENT_DECISION_EVENT, 'assign']);
+    expect((await lines(noIdCase._id))[0]!.document).to.deep.include({ type: 'passport', version: 1, decision: 'accepted' });
     const stored = (await Case.collection.findOne({ _id: caseDoc._id }))!;
     expect(stored.version, 'no open form goes stale').to.equal(seededVersion);
     expect((stored.updatedAt as Date).getTime()).to.equal(seededUpdatedAt.getTime());
