@@ -15,7 +15,7 @@ import { startWebWorkers, type WebWorkerSetup } from './web-workers.ts';
 
 /** The app's modules, loaded while the embedded database reads its data on its own thread. */
 async function loadApp() {
-  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, withheld, bilingual, auditCase, documentsToCheck] = await Promise.all([
+  const [mailer, services, user, calendar, summaries, searchTerms, deadlines, targets, withheld, bilingual, auditCase, documentsToCheck, decisionLines] = await Promise.all([
     import('./mail/mailer.ts'),
     import('./services.ts'),
     import('../models/user.ts'),
@@ -28,6 +28,7 @@ async function loadApp() {
     import('./calls/bilingual-backfill.ts'),
     import('./audit/backfill-case.ts'),
     import('./documents/to-check.ts'),
+    import('./documents/timeline-backfill.ts'),
     import('./background.ts'),
     import('../models/all.ts'), // every model, so that the start syncs every model's indexes
   ]);
@@ -45,6 +46,7 @@ async function loadApp() {
     backfillAuditCase: auditCase.backfillAuditCase,
     backfillDocumentsToCheck: documentsToCheck.backfillDocumentsToCheck,
     recountChangedSinceRepair: documentsToCheck.recountChangedSinceRepair,
+    backfillDecisionLines: decisionLines.backfillDecisionLines,
   };
 }
 
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
     await workers?.stop(5_000);
     throw err;
   }
-  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillWithheldTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck, recountChangedSinceRepair } = await loading;
+  const { createMailer, startServices, User, seedHolidays, backfillCaseSummaries, backfillSearchTerms, backfillNextDeadlines, backfillLodgingTargets, backfillWithheldTargets, backfillBilingualTexts, backfillAuditCase, backfillDocumentsToCheck, recountChangedSinceRepair, backfillDecisionLines } = await loading;
   // Secrets stored in plain text by an earlier version (or a bulk import) are encrypted before anything reads them.
   const keyring = keyringFor(config);
   for (const r of await sealPlainSecrets(db.connection.db!, keyring)) {
@@ -181,10 +183,19 @@ async function main(): Promise<void> {
       (err: unknown) => logger.error({ err }, 'one-language texts: backfill failed'),
     );
     // Once per database (a counter marks it): audit events recorded before events carried their case.
-    void backfillAuditCase().then(
+    const auditCaseDone = backfillAuditCase().then(
       (r) => r.stamped && logger.info({ events: r.stamped }, 'audit events stamped with their case'),
       (err: unknown) => logger.error({ err }, 'audit events\' case: backfill failed'),
     );
+    // Once per database (a counter marks it): HR's document decisions made before they were put on
+    // the case's timeline (s39) get their line. After the events' case is stamped (it reads them by
+    // case; it would stamp them itself, but not a second walk beside that one).
+    void auditCaseDone
+      .then(() => backfillDecisionLines({ logger }))
+      .then(
+        (r) => (r.lines || Object.keys(r.skipped).length) && logger.info({ cases: r.cases, lines: r.lines, skipped: r.skipped }, 'document decisions made before the timeline showed them: lines added'),
+        (err: unknown) => logger.error({ err }, 'document decisions\' timeline lines: backfill failed'),
+      );
     // Once per database (a counter marks it): the cases' "documents to check" flag (until its
     // mark, the queue reads the waiting documents instead).
     // Then the cases whose documents were written since the last full repair: a process killed
