@@ -13,6 +13,7 @@ import { deserialize } from 'bson';
 import { z } from 'zod';
 import { hashFile as sha256OfFile } from '../documents/hash-worker.ts';
 import { writeFileDurably } from '../support/durable-write.ts';
+import { shownText } from '../support/shown-text.ts';
 
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_SUM = 'manifest.sha256';
@@ -51,6 +52,8 @@ const manifestSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(FORMAT_VERSION),
   createdAt: z.string(),
+  /** The app's version (package.json) that took the backup; absent from backups taken before s39. */
+  app: z.object({ version: z.string().max(64) }).optional(),
   database: z.object({
     /** embedded: the app's own server, copied at one moment; mongodb: a logical dump, collection by collection. */
     source: z.enum(['embedded', 'mongodb']),
@@ -69,6 +72,11 @@ const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type CollectionEntry = z.infer<typeof collectionEntry>;
 export type UploadEntry = z.infer<typeof uploadEntry>;
+
+/** A dump's database and collection, as the manifest names them (any text: shown, never acted on by a terminal). */
+export function collectionName(e: CollectionEntry): string {
+  return `${shownText(e.db, 80)}.${shownText(e.collection, 120)}`;
+}
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -268,7 +276,9 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
   try {
     parsed = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch (err) {
-    return { ok: false, problems: [`${MANIFEST} is not a manifest this version can read: ${(err as Error).message.slice(0, 300)}`] };
+    // Both JSON.parse's and zod's messages quote the manifest (its text, its keys): shown, one line.
+    const why = err instanceof z.ZodError ? err.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the manifest'}: ${i.message}`).join('; ') : (err as Error).message;
+    return { ok: false, problems: [`${MANIFEST} is not a manifest this version can read: ${shownText(why, 300)}`] };
   }
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -292,7 +302,7 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
       continue;
     }
     if (!st?.isFile()) {
-      problems.push(`missing: ${entry.path}${entry.kind === 'collection' ? ` (${entry.db}.${entry.collection})` : ''}`);
+      problems.push(`missing: ${entry.path}${entry.kind === 'collection' ? ` (${collectionName(entry)})` : ''}`);
       continue;
     }
     if (st.size !== entry.bytes) {
@@ -307,10 +317,10 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
     }
     const { sha256, count } = await checkDump(file);
     if (sha256 !== entry.sha256) {
-      problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}: its SHA-256 differs from the manifest’s)`);
+      problems.push(`damaged: ${entry.path} (${collectionName(entry)}: its SHA-256 differs from the manifest’s)`);
       continue;
     }
-    if (count !== entry.documents) problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}): ${typeof count === 'string' ? count : `${count} documents, the manifest says ${entry.documents}`}`);
+    if (count !== entry.documents) problems.push(`damaged: ${entry.path} (${collectionName(entry)}): ${typeof count === 'string' ? count : `${count} documents, the manifest says ${entry.documents}`}`);
     documents += entry.documents;
     if (entry.db === parsed.database.appDatabase && entry.collection === 'documents') documentsEntry = entry;
   }
@@ -327,8 +337,8 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
       if (String(d.storage) !== 'disk') continue;
       const key = String(d.storageKey);
       const file = uploads.get(key);
-      if (!file) problems.push(`missing: the file of document version ${String(d._id)} (${uploadPath(key)})`);
-      else if (file.sha256 !== String(d.sha256)) problems.push(`damaged: ${file.path} is not the file document version ${String(d._id)} names (SHA-256 differs)`);
+      if (!file) problems.push(`missing: the file of document version ${shownText(String(d._id))} (${shownText(uploadPath(key))})`);
+      else if (file.sha256 !== String(d.sha256)) problems.push(`damaged: ${file.path} is not the file document version ${shownText(String(d._id))} names (SHA-256 differs)`);
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, manifest: parsed, manifestSha256 };

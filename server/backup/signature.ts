@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { deriveSubkey, keyringFromKeys, KeyringError, readKeyFile, type DataKey } from '../crypto/keyring.ts';
 import { writeFileDurably } from '../support/durable-write.ts';
+import { shownText } from '../support/shown-text.ts';
 import { BackupError } from './connect.ts';
 import { MANIFEST, readBackupFile } from './manifest.ts';
 
@@ -72,10 +73,10 @@ export function parseSignature(bytes: Buffer): Signature | string {
       return v;
     });
   } catch (err) {
-    return `it is not JSON a signature is written in (${(err as Error).message.slice(0, 120)})`;
+    return `it is not JSON a signature is written in (${shownText((err as Error).message, 120)})`;
   }
   const parsed = signatureSchema.safeParse(raw);
-  if (!parsed.success) return `it is not a signature this version writes (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; ').slice(0, 300)})`;
+  if (!parsed.success) return `it is not a signature this version writes (${shownText(parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; '), 300)})`;
   return parsed.data;
 }
 

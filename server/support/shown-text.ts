@@ -59,3 +59,15 @@ export function shownLines(text: string, maxPerLine = 4000): string {
     .map((line) => shownText(line, maxPerLine))
     .join('\n');
 }
+
+/**
+ * An error no code expected, for a terminal: its message on one line (a driver's message may quote a
+ * document: a duplicate key, a name), then its stack's frames.
+ */
+export function shownError(err: unknown): string {
+  if (!(err instanceof Error)) return shownText(String(err), 2000);
+  const head = `${err.name}: ${err.message}`;
+  const stack = err.stack ?? '';
+  const frames = stack.startsWith(head) ? stack.slice(head.length) : `\n${stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}`;
+  return `${shownText(head, 2000)}${shownLines(frames)}`;
+}
