@@ -236,6 +236,8 @@ async function prepareOut(dir: string): Promise<boolean> {
     const there = await readdir(dir);
     // A backup killed before its manifest (the last file) left its db/ and files/: said as such.
     if (there.length && !there.includes('manifest.sha256') && there.includes('db')) throw new BackupError(`${dir} holds a backup that did not finish (no manifest: it was stopped midway) and is not usable: remove the folder, or back up into a new one`);
+    // Killed after its manifest, before its signature (the last file): complete but unsigned, refused by a restore.
+    if (there.includes('manifest.sha256') && !there.includes('manifest.sig')) throw new BackupError(`${dir} holds a backup that did not finish (no manifest.sig: it was stopped before signing it) and a restore refuses it: remove the folder, or back up into a new one`);
     if (there.length) throw new BackupError(`${dir} is not empty: a backup goes into a new or empty folder`);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
