@@ -19,7 +19,7 @@ import { SIGNATURE } from '../../server/backup/signature.ts';
 import { shownError, shownLines, shownText } from '../../server/support/shown-text.ts';
 import { runScriptToEnd } from '../drills/support/app-process.ts';
 import { TEST_DATA_ENCRYPTION_KEY } from '../support/keys.ts';
-import { configFor, seededBackup } from './support.ts';
+import { configFor, key, seededBackup, sha256, storeFile, withRecords } from './support.ts';
 
 /** What a terminal acts on: C0 controls but the line feed, DEL, C1, the bidi embeddings, overrides and isolates, the marks and zero-width characters. */
 const ACTED_ON = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
@@ -141,6 +141,18 @@ describe('backup: terminal-safe text and what --unsigned trusts (s39)', function
       expect(text).to.not.include('administrator: hr@example.org').and.to.not.include('administrator: applicant@');
     }
     expect(r.err.length, 'bounded').to.be.below(8000);
+  });
+
+  it('npm run backup: a key id read from a sealed secret in the database, carrying ESC and U+202E, is shown, not acted on', async () => {
+    const data = path.join(root, 'backup-cli-data');
+    const pdf = Buffer.from('%PDF-1.4 key ids\n%%EOF\n');
+    storeFile(data, key('c'), pdf);
+    await withRecords(data, [{ storage: 'disk', storageKey: key('c'), sha256: sha256(pdf) }], { users: [{ email: 'staff@example.org', role: 'admin', totp: { secret: `v1:k\u001b[2K\r\u202Eevil:sealed` } }] });
+    const r = await runScriptToEnd('scripts/backup.ts', ['--out', path.join(root, 'backup-cli-out')], envFor(data));
+    expect(r.code, r.err).to.equal(0);
+    expectShown('stdout', r.out);
+    expectShown('stderr', r.err);
+    expect(r.out).to.include('sealed fields need the data-encryption key(s) k\u241B[2K\u240D[U+202E]evil');
   });
 
   it('--unsigned into MONGODB_URI: the administrators not administrators in the target database now are marked', async () => {
