@@ -12,7 +12,8 @@
 // folder or in DATA_DIR, read, never generated): a backup changed since it was taken, or signed by another
 // installation, is refused. So is one without manifest.sig (taken before backups were signed) and,
 // on a machine with no key at all (a new machine: put the key back first), one that cannot be
-// checked: --unsigned restores those unchecked, with a warning. A signature that is there and does
+// checked: --unsigned restores those unchecked, with a warning naming what it trusts (the backup's dates,
+// app version, counts and administrators). A signature that is there and does
 // not match, or names a key not here, is refused even with --unsigned.
 // Exit codes: 0 done, 1 failed, 2 bad arguments or configuration, 3 the backup is damaged or incomplete,
 // 4 its signature is missing, does not match, or names a key this machine does not have (nothing restored).
