@@ -7,7 +7,8 @@
 // verifyBackup parses (its checkManifest).
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, open, realpath, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
@@ -112,50 +113,74 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<Bu
 /** The most a manifest may hold (a backup of a million files is about 250 MB of entries: far beyond ours). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
+/** What a file of the backup turned out to be, when it is not one to read. */
+export type RefusedBackupFile = { missing: true } | { refused: 'link' | 'folder' | 'special' } | { refused: 'size'; size: number } | { failed: string };
+
+/**
+ * Opens a file of the backup as what it is: a link (to another backup's file, to a file of the
+ * host), a folder, a device or pipe, or a size `sizeOk` refuses, are said as such, never followed,
+ * opened or read. Looked at (lstat) before it is opened, so a device is never opened; opened with
+ * O_NOFOLLOW (a link put in its place since is not followed) and O_NONBLOCK (nor does a pipe hang
+ * the read); then looked at again through the handle, which is what is read. Used for the backup's
+ * own small files (readBackupFile) and by the restore for each file it copies (server/backup/restore.ts).
+ */
+export async function openBackupFile(file: string, sizeOk: (size: number) => boolean): Promise<{ fh: FileHandle; size: number } | RefusedBackupFile> {
+  const refusedKind = (st: Stats): RefusedBackupFile | undefined =>
+    st.isSymbolicLink() ? { refused: 'link' }
+    : st.isDirectory() ? { refused: 'folder' }
+    : !st.isFile() ? { refused: 'special' }
+    : !sizeOk(st.size) ? { refused: 'size', size: st.size }
+    : undefined;
+  let st: Stats;
+  try {
+    st = await lstat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true } : { failed: code ?? (err as Error).message };
+  }
+  const before = refusedKind(st);
+  if (before) return before;
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ELOOP' ? { refused: 'link' } : code === 'ENOENT' ? { missing: true } : { failed: code ?? (err as Error).message };
+  }
+  const opened = await fh.stat();
+  const after = refusedKind(opened);
+  if (after) {
+    await fh.close();
+    return after;
+  }
+  return { fh, size: opened.size };
+}
+
 export type ReadBackupFile = { bytes: Buffer } | { missing: true } | { problem: string };
 
 /**
  * One of the backup's own small files (manifest.json, manifest.sha256, manifest.sig), read once and
- * whole, as what it is: a link (to another backup's manifest, to a file of the host), a folder, a
- * device or pipe, a file larger than `max` are refused with what they are, never followed or read.
+ * whole, as what it is (openBackupFile): a link, a folder, a device or pipe, a file larger than
+ * `max` are refused with what they are.
  */
 export async function readBackupFile(dir: string, name: string, max: number): Promise<ReadBackupFile> {
-  const file = path.join(dir, name);
-  let st;
-  try {
-    st = await lstat(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
-    return { problem: `refused: ${name} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  const o = await openBackupFile(path.join(dir, name), (size) => size <= max);
+  if ('missing' in o) return o;
+  if ('failed' in o) return { problem: `refused: ${name} cannot be read (${o.failed})` };
+  if ('refused' in o) {
+    const why = o.refused === 'size' ? `has ${o.size} bytes, more than a ${name} ever holds (${max})` : o.refused === 'link' ? 'is a link, not a file of the backup' : o.refused === 'folder' ? 'is a folder, not a file' : 'is not a regular file';
+    return { problem: `refused: ${name} ${why}` };
   }
-  const refusedKind = (s: { isSymbolicLink(): boolean; isFile(): boolean; isDirectory(): boolean; size: number }) =>
-    s.isSymbolicLink() ? `refused: ${name} is a link, not a file of the backup`
-    : s.isDirectory() ? `refused: ${name} is a folder, not a file`
-    : !s.isFile() ? `refused: ${name} is not a regular file`
-    : s.size > max ? `refused: ${name} has ${s.size} bytes, more than a ${name} ever holds (${max})`
-    : undefined;
-  const refused = refusedKind(st);
-  if (refused) return { problem: refused };
-  let fh;
+  const { fh, size } = o;
   try {
-    // O_NOFOLLOW: a link put in its place after lstat is not followed; O_NONBLOCK: nor does a pipe put there hang the read.
-    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { problem: code === 'ELOOP' ? `refused: ${name} is a link, not a file of the backup` : `refused: ${name} cannot be read (${code ?? (err as Error).message})` };
-  }
-  try {
-    const opened = await fh.stat();
-    const again = refusedKind(opened);
-    if (again) return { problem: again };
     // One byte more than its size: a file that grows while it is read is not taken as it was.
-    const buf = Buffer.alloc(opened.size + 1);
+    const buf = Buffer.alloc(size + 1);
     let n = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
-      if (n > opened.size) return { problem: `refused: ${name} changed while it was read` };
+      if (n > size) return { problem: `refused: ${name} changed while it was read` };
     }
     return { bytes: buf.subarray(0, n) };
   } finally {

@@ -16,8 +16,8 @@
 // not start on marked folders; the same backup restored again clears what the first one left (its
 // files, its staging database) and finishes; another backup is refused unless --force.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { EJSON, deserialize, type Document } from 'bson';
@@ -25,7 +25,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { BSON_EXACT, BsonFrames, collectionName, verifyBackup, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
+import { BSON_EXACT, BsonFrames, collectionName, openBackupFile, verifyBackup, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
 import { shownText } from '../support/shown-text.ts';
 import { SIGNATURE, checkSignature, restoreKeys, type SignatureCheck } from './signature.ts';
 import { RESTORE_MARKER, describeInterrupted, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.ts';
@@ -82,21 +82,21 @@ function changedSinceChecked(rel: string, what: string): BackupError {
 }
 
 /**
- * Opens a file of the backup to restore it: not through a link put there since the check
- * (O_NOFOLLOW), nor a pipe that would hang the read. Whatever else changed (a linked folder, the
- * bytes) the hash of what is then read refuses.
+ * Opens a file of the backup to restore it, as verifyBackup saw it (openBackupFile: not through a
+ * link put there since the check, nor a pipe that would hang the read, at the size the manifest
+ * names). Whatever else changed (a linked folder, the bytes) the hash of what is then read refuses.
  */
-async function openChecked(from: string, rel: string, bytes: number) {
-  const file = path.join(from, rel);
-  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw changedSinceChecked(rel, err.code === 'ELOOP' ? 'is now a link' : `cannot be opened (${err.code ?? err.message})`);
-  });
-  const st = await fh.stat();
-  if (!st.isFile() || st.size !== bytes) {
-    await fh.close();
-    throw changedSinceChecked(rel, st.isFile() ? `has ${st.size} bytes, the manifest says ${bytes}` : 'is no longer a file');
-  }
-  return fh;
+async function openChecked(from: string, rel: string, bytes: number): Promise<FileHandle> {
+  const o = await openBackupFile(path.join(from, rel), (size) => size === bytes);
+  if ('fh' in o) return o.fh;
+  throw changedSinceChecked(
+    rel,
+    'missing' in o ? 'is gone'
+    : 'failed' in o ? `cannot be opened (${o.failed})`
+    : o.refused === 'size' ? `has ${o.size} bytes, the manifest says ${bytes}`
+    : o.refused === 'link' ? 'is now a link'
+    : 'is no longer a file',
+  );
 }
 
 /**
