@@ -10,6 +10,11 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../server/config.ts';
 import { takeBackup } from '../server/backup/backup.ts';
 import { BackupError } from '../server/backup/connect.ts';
+import { shownError, shownLines, shownText } from '../server/support/shown-text.ts';
+
+// Whatever is printed may quote the backup (its manifest, its file names, its signature's key id) or the
+// database: shown, never acted on by the terminal (no ESC sequence, CR or bidi override gets through).
+const say = (stream: NodeJS.WriteStream, text: string) => stream.write(shownLines(text));
 
 const usage = 'usage: npm run backup -- --out DIR';
 
@@ -18,7 +23,7 @@ async function main(): Promise<void> {
   try {
     out = parseArgs({ options: { out: { type: 'string' } }, strict: true }).values.out;
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    process.stderr.write(`${shownText((err as Error).message, 300)}\n${usage}\n`);
     process.exit(2);
   }
   if (!out) {
@@ -27,18 +32,19 @@ async function main(): Promise<void> {
   }
   const config = loadConfigOrExit();
   const started = Date.now();
-  const result = await takeBackup({ config, out, log: (line) => process.stderr.write(`${line}\n`) });
+  const result = await takeBackup({ config, out, log: (line) => say(process.stderr, `${line}\n`) });
   const c = result.manifest.counts;
   const d = result.manifest.database;
-  process.stdout.write(
+  say(
+    process.stdout,
     `backup written to ${result.dir}: ${c.collections} collections, ${c.documents} documents, ${c.files} files, ${c.bytes} bytes ` +
       `(${d.source} database, ${d.consistency} at ${d.takenAt}; ${result.snapshots} snapshot(s); ${Date.now() - started} ms)\n` +
       `signed with data-encryption key ${result.signedWith}: a restore needs that key (or a keyring holding it as a previous key)\n` +
-      (result.manifest.encryption.keyIds.length ? `sealed fields need the data-encryption key(s) ${result.manifest.encryption.keyIds.join(', ')}: not in this backup, keep them in your secret store\n` : ''),
+      (result.manifest.encryption.keyIds.length ? `sealed fields need the data-encryption key(s) ${result.manifest.encryption.keyIds.map((k) => shownText(k, 64)).join(', ')}: not in this backup, keep them in your secret store\n` : ''),
   );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`backup failed: ${err instanceof BackupError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  say(process.stderr, `backup failed: ${err instanceof BackupError ? err.message : shownError(err)}\n`);
   process.exit(err instanceof BackupError ? err.code : 1);
 });

@@ -18,7 +18,7 @@
 // with a key derived from the current data-encryption key (manifest.sig, ./signature.ts), so a
 // restore refuses a backup changed since, whatever hashes were recomputed.
 import { createHash } from 'node:crypto';
-import { copyFile, chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EJSON, serialize, type Document } from 'bson';
 import type { Db } from 'mongodb';
@@ -27,6 +27,8 @@ import { keyringFor } from '../crypto/keyring.ts';
 import { connectForBackup, BackupError, type BackupConnection } from './connect.ts';
 import { BSON_EXACT, FORMAT, FORMAT_VERSION, hashFile, uploadPath, writeManifest, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
 import { writeSignature } from './signature.ts';
+import { fromRoot } from '../support/project-root.ts';
+import { shownText } from '../support/shown-text.ts';
 
 const KEY = /^[a-f0-9]{32}$/;
 /** Snapshots taken at most, when files vanish between the two steps each time (erasures racing the backup). */
@@ -220,6 +222,12 @@ async function storedKeys(uploadDir: string): Promise<string[]> {
   return keys;
 }
 
+/** The app's version (package.json), as the manifest records it. */
+async function appVersion(): Promise<string> {
+  const v = (JSON.parse(await readFile(fromRoot('package.json'), 'utf8')) as { version?: unknown }).version;
+  return typeof v === 'string' ? v.slice(0, 64) : 'unknown';
+}
+
 /** The backup folder: new, or empty; 0700 whatever the umask. Says whether it was there already. */
 async function prepareOut(dir: string): Promise<boolean> {
   const st = await stat(dir).catch(() => undefined);
@@ -228,6 +236,8 @@ async function prepareOut(dir: string): Promise<boolean> {
     const there = await readdir(dir);
     // A backup killed before its manifest (the last file) left its db/ and files/: said as such.
     if (there.length && !there.includes('manifest.sha256') && there.includes('db')) throw new BackupError(`${dir} holds a backup that did not finish (no manifest: it was stopped midway) and is not usable: remove the folder, or back up into a new one`);
+    // Killed after its manifest, before its signature (the last file): complete but unsigned, refused by a restore.
+    if (there.includes('manifest.sha256') && !there.includes('manifest.sig')) throw new BackupError(`${dir} holds a backup that did not finish (no manifest.sig: it was stopped before signing it) and a restore refuses it: remove the folder, or back up into a new one`);
     if (there.length) throw new BackupError(`${dir} is not empty: a backup goes into a new or empty folder`);
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -288,7 +298,7 @@ async function backupInto(opts: { config: Config; log: (line: string) => void; m
       if (!missing.length) break;
       if (snapshots >= SNAPSHOT_TRIES) {
         throw new BackupError(
-          `${missing.length} document version(s) in the database have no file under ${onDisk} (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}), ` +
+          `${missing.length} document version(s) in the database have no file under ${onDisk} (${missing.slice(0, 5).map((k) => shownText(k, 80)).join(', ')}${missing.length > 5 ? ', …' : ''}), ` +
             `in ${snapshots} snapshots: the upload store is missing files the database names; no backup was written`,
         );
       }
@@ -312,6 +322,8 @@ async function backupInto(opts: { config: Config; log: (line: string) => void; m
       format: FORMAT,
       version: FORMAT_VERSION,
       createdAt: new Date().toISOString(),
+      // Said by a restore with --unsigned, which trusts the backup unchecked.
+      app: { version: await appVersion() },
       database: {
         source: dumped.source,
         consistency: dumped.consistency,

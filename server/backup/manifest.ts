@@ -7,12 +7,14 @@
 // verifyBackup parses (its checkManifest).
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { lstat, open, realpath, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, open, realpath, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize } from 'bson';
 import { z } from 'zod';
 import { hashFile as sha256OfFile } from '../documents/hash-worker.ts';
 import { writeFileDurably } from '../support/durable-write.ts';
+import { shownText } from '../support/shown-text.ts';
 
 export const MANIFEST = 'manifest.json';
 export const MANIFEST_SUM = 'manifest.sha256';
@@ -51,6 +53,8 @@ const manifestSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(FORMAT_VERSION),
   createdAt: z.string(),
+  /** The app's version (package.json) that took the backup; absent from backups taken before s39. */
+  app: z.object({ version: z.string().max(64) }).optional(),
   database: z.object({
     /** embedded: the app's own server, copied at one moment; mongodb: a logical dump, collection by collection. */
     source: z.enum(['embedded', 'mongodb']),
@@ -69,6 +73,11 @@ const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type CollectionEntry = z.infer<typeof collectionEntry>;
 export type UploadEntry = z.infer<typeof uploadEntry>;
+
+/** A dump's database and collection, as the manifest names them (any text: shown, never acted on by a terminal). */
+export function collectionName(e: CollectionEntry): string {
+  return `${shownText(e.db, 80)}.${shownText(e.collection, 120)}`;
+}
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -104,50 +113,74 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<Bu
 /** The most a manifest may hold (a backup of a million files is about 250 MB of entries: far beyond ours). */
 export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
+/** What a file of the backup turned out to be, when it is not one to read. */
+export type RefusedBackupFile = { missing: true } | { refused: 'link' | 'folder' | 'special' } | { refused: 'size'; size: number } | { failed: string };
+
+/**
+ * Opens a file of the backup as what it is: a link (to another backup's file, to a file of the
+ * host), a folder, a device or pipe, or a size `sizeOk` refuses, are said as such, never followed,
+ * opened or read. Looked at (lstat) before it is opened, so a device is never opened; opened with
+ * O_NOFOLLOW (a link put in its place since is not followed) and O_NONBLOCK (nor does a pipe hang
+ * the read); then looked at again through the handle, which is what is read. Used for the backup's
+ * own small files (readBackupFile) and by the restore for each file it copies (server/backup/restore.ts).
+ */
+export async function openBackupFile(file: string, sizeOk: (size: number) => boolean): Promise<{ fh: FileHandle; size: number } | RefusedBackupFile> {
+  const refusedKind = (st: Stats): RefusedBackupFile | undefined =>
+    st.isSymbolicLink() ? { refused: 'link' }
+    : st.isDirectory() ? { refused: 'folder' }
+    : !st.isFile() ? { refused: 'special' }
+    : !sizeOk(st.size) ? { refused: 'size', size: st.size }
+    : undefined;
+  let st: Stats;
+  try {
+    st = await lstat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true } : { failed: code ?? (err as Error).message };
+  }
+  const before = refusedKind(st);
+  if (before) return before;
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ELOOP' ? { refused: 'link' } : code === 'ENOENT' ? { missing: true } : { failed: code ?? (err as Error).message };
+  }
+  const opened = await fh.stat();
+  const after = refusedKind(opened);
+  if (after) {
+    await fh.close();
+    return after;
+  }
+  return { fh, size: opened.size };
+}
+
 export type ReadBackupFile = { bytes: Buffer } | { missing: true } | { problem: string };
 
 /**
  * One of the backup's own small files (manifest.json, manifest.sha256, manifest.sig), read once and
- * whole, as what it is: a link (to another backup's manifest, to a file of the host), a folder, a
- * device or pipe, a file larger than `max` are refused with what they are, never followed or read.
+ * whole, as what it is (openBackupFile): a link, a folder, a device or pipe, a file larger than
+ * `max` are refused with what they are.
  */
 export async function readBackupFile(dir: string, name: string, max: number): Promise<ReadBackupFile> {
-  const file = path.join(dir, name);
-  let st;
-  try {
-    st = await lstat(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
-    return { problem: `refused: ${name} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  const o = await openBackupFile(path.join(dir, name), (size) => size <= max);
+  if ('missing' in o) return o;
+  if ('failed' in o) return { problem: `refused: ${name} cannot be read (${o.failed})` };
+  if ('refused' in o) {
+    const why = o.refused === 'size' ? `has ${o.size} bytes, more than a ${name} ever holds (${max})` : o.refused === 'link' ? 'is a link, not a file of the backup' : o.refused === 'folder' ? 'is a folder, not a file' : 'is not a regular file';
+    return { problem: `refused: ${name} ${why}` };
   }
-  const refusedKind = (s: { isSymbolicLink(): boolean; isFile(): boolean; isDirectory(): boolean; size: number }) =>
-    s.isSymbolicLink() ? `refused: ${name} is a link, not a file of the backup`
-    : s.isDirectory() ? `refused: ${name} is a folder, not a file`
-    : !s.isFile() ? `refused: ${name} is not a regular file`
-    : s.size > max ? `refused: ${name} has ${s.size} bytes, more than a ${name} ever holds (${max})`
-    : undefined;
-  const refused = refusedKind(st);
-  if (refused) return { problem: refused };
-  let fh;
+  const { fh, size } = o;
   try {
-    // O_NOFOLLOW: a link put in its place after lstat is not followed; O_NONBLOCK: nor does a pipe put there hang the read.
-    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { problem: code === 'ELOOP' ? `refused: ${name} is a link, not a file of the backup` : `refused: ${name} cannot be read (${code ?? (err as Error).message})` };
-  }
-  try {
-    const opened = await fh.stat();
-    const again = refusedKind(opened);
-    if (again) return { problem: again };
     // One byte more than its size: a file that grows while it is read is not taken as it was.
-    const buf = Buffer.alloc(opened.size + 1);
+    const buf = Buffer.alloc(size + 1);
     let n = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
-      if (n > opened.size) return { problem: `refused: ${name} changed while it was read` };
+      if (n > size) return { problem: `refused: ${name} changed while it was read` };
     }
     return { bytes: buf.subarray(0, n) };
   } finally {
@@ -268,7 +301,9 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
   try {
     parsed = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch (err) {
-    return { ok: false, problems: [`${MANIFEST} is not a manifest this version can read: ${(err as Error).message.slice(0, 300)}`] };
+    // Both JSON.parse's and zod's messages quote the manifest (its text, its keys): shown, one line.
+    const why = err instanceof z.ZodError ? err.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the manifest'}: ${i.message}`).join('; ') : (err as Error).message;
+    return { ok: false, problems: [`${MANIFEST} is not a manifest this version can read: ${shownText(why, 300)}`] };
   }
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -292,7 +327,7 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
       continue;
     }
     if (!st?.isFile()) {
-      problems.push(`missing: ${entry.path}${entry.kind === 'collection' ? ` (${entry.db}.${entry.collection})` : ''}`);
+      problems.push(`missing: ${entry.path}${entry.kind === 'collection' ? ` (${collectionName(entry)})` : ''}`);
       continue;
     }
     if (st.size !== entry.bytes) {
@@ -307,10 +342,10 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
     }
     const { sha256, count } = await checkDump(file);
     if (sha256 !== entry.sha256) {
-      problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}: its SHA-256 differs from the manifest’s)`);
+      problems.push(`damaged: ${entry.path} (${collectionName(entry)}: its SHA-256 differs from the manifest’s)`);
       continue;
     }
-    if (count !== entry.documents) problems.push(`damaged: ${entry.path} (${entry.db}.${entry.collection}): ${typeof count === 'string' ? count : `${count} documents, the manifest says ${entry.documents}`}`);
+    if (count !== entry.documents) problems.push(`damaged: ${entry.path} (${collectionName(entry)}): ${typeof count === 'string' ? count : `${count} documents, the manifest says ${entry.documents}`}`);
     documents += entry.documents;
     if (entry.db === parsed.database.appDatabase && entry.collection === 'documents') documentsEntry = entry;
   }
@@ -327,8 +362,8 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
       if (String(d.storage) !== 'disk') continue;
       const key = String(d.storageKey);
       const file = uploads.get(key);
-      if (!file) problems.push(`missing: the file of document version ${String(d._id)} (${uploadPath(key)})`);
-      else if (file.sha256 !== String(d.sha256)) problems.push(`damaged: ${file.path} is not the file document version ${String(d._id)} names (SHA-256 differs)`);
+      if (!file) problems.push(`missing: the file of document version ${shownText(String(d._id))} (${shownText(uploadPath(key))})`);
+      else if (file.sha256 !== String(d.sha256)) problems.push(`damaged: ${file.path} is not the file document version ${shownText(String(d._id))} names (SHA-256 differs)`);
     }
   }
   return problems.length ? { ok: false, problems } : { ok: true, manifest: parsed, manifestSha256 };

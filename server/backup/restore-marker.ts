@@ -8,6 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { syncDirectory, writeFileDurably } from '../support/durable-write.ts';
+import { shownText } from '../support/shown-text.ts';
 
 export const RESTORE_MARKER = 'restore-in-progress.json';
 
@@ -52,8 +53,10 @@ export async function readRestoreMarker(dir: string): Promise<RestoreMarker | 'u
 
 /** What an interrupted restore left in `dir`, said for an operator: what it was and what to do. */
 export function describeInterrupted(dir: string, marker: RestoreMarker | 'unreadable'): string {
-  const what = marker === 'unreadable' ? 'a restore that did not finish' : `a restore that did not finish (of the backup ${marker.from}, taken ${marker.takenAt}, started ${marker.startedAt})`;
-  const rerun = marker === 'unreadable' ? 'npm run restore -- --from <the backup>' : `npm run restore -- --from ${marker.from}`;
+  // The marker's fields come from a file on disk (takenAt from the backup's manifest): shown, never acted on by a terminal.
+  const from = marker === 'unreadable' ? '' : shownText(marker.from, 1000);
+  const what = marker === 'unreadable' ? 'a restore that did not finish' : `a restore that did not finish (of the backup ${from}, taken ${shownText(marker.takenAt, 40)}, started ${shownText(marker.startedAt, 40)})`;
+  const rerun = marker === 'unreadable' ? 'npm run restore -- --from <the backup>' : `npm run restore -- --from ${from}`;
   return `${dir} holds ${what}: its files and database may be only part of the backup. Run "${rerun}" again to finish it, or restore a backup with --force (what is there is moved aside)`;
 }
 

@@ -16,8 +16,8 @@
 // not start on marked folders; the same backup restored again clears what the first one left (its
 // files, its staging database) and finishes; another backup is refused unless --force.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { EJSON, deserialize, type Document } from 'bson';
@@ -25,7 +25,8 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { databaseOptions } from '../db/index.ts';
 import { BackupError, EMBEDDED_APP_DATABASE, databaseOfUri } from './connect.ts';
-import { BSON_EXACT, BsonFrames, verifyBackup, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
+import { BSON_EXACT, BsonFrames, collectionName, openBackupFile, verifyBackup, type CollectionEntry, type Manifest, type UploadEntry } from './manifest.ts';
+import { shownText } from '../support/shown-text.ts';
 import { SIGNATURE, checkSignature, restoreKeys, type SignatureCheck } from './signature.ts';
 import { RESTORE_MARKER, describeInterrupted, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.ts';
 
@@ -43,7 +44,30 @@ export interface RestoreResult {
   resumed: boolean;
   /** Its signature checked (the key's id), or restored unchecked with --unsigned (and why). */
   signature: SignatureCheck;
+  /** Restored with --unsigned: what the operator trusted unchecked (said in the log too). */
+  trusted?: UnsignedSummary;
 }
+
+/**
+ * What a restore with --unsigned trusts, from the backup itself (every text shown terminal-safe):
+ * when and by what it was taken, what it holds, and its administrators, so that one added by
+ * whoever could write to the backup store is seen before anyone signs in.
+ */
+export interface UnsignedSummary {
+  createdAt: string;
+  takenAt: string;
+  /** The app version that took it (not recorded by backups before s39). */
+  appVersion?: string;
+  counts: Manifest['counts'];
+  /** The accounts of its users dump with the administrator role (at most MAX_LISTED). */
+  administrators: Array<{ email: string; disabled: boolean; notAdministratorInTarget?: boolean }>;
+  /** Administrators beyond those listed. */
+  moreAdministrators: number;
+  /** How the administrators were compared with the target database's: done, or why not. */
+  compared: string;
+}
+
+const MAX_LISTED = 50;
 
 const INSERT_BATCH = 1000;
 const INSERT_BATCH_BYTES = 16 * 1024 * 1024;
@@ -58,21 +82,21 @@ function changedSinceChecked(rel: string, what: string): BackupError {
 }
 
 /**
- * Opens a file of the backup to restore it: not through a link put there since the check
- * (O_NOFOLLOW), nor a pipe that would hang the read. Whatever else changed (a linked folder, the
- * bytes) the hash of what is then read refuses.
+ * Opens a file of the backup to restore it, as verifyBackup saw it (openBackupFile: not through a
+ * link put there since the check, nor a pipe that would hang the read, at the size the manifest
+ * names). Whatever else changed (a linked folder, the bytes) the hash of what is then read refuses.
  */
-async function openChecked(from: string, rel: string, bytes: number) {
-  const file = path.join(from, rel);
-  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: NodeJS.ErrnoException) => {
-    throw changedSinceChecked(rel, err.code === 'ELOOP' ? 'is now a link' : `cannot be opened (${err.code ?? err.message})`);
-  });
-  const st = await fh.stat();
-  if (!st.isFile() || st.size !== bytes) {
-    await fh.close();
-    throw changedSinceChecked(rel, st.isFile() ? `has ${st.size} bytes, the manifest says ${bytes}` : 'is no longer a file');
-  }
-  return fh;
+async function openChecked(from: string, rel: string, bytes: number): Promise<FileHandle> {
+  const o = await openBackupFile(path.join(from, rel), (size) => size === bytes);
+  if ('fh' in o) return o.fh;
+  throw changedSinceChecked(
+    rel,
+    'missing' in o ? 'is gone'
+    : 'failed' in o ? `cannot be opened (${o.failed})`
+    : o.refused === 'size' ? `has ${o.size} bytes, the manifest says ${bytes}`
+    : o.refused === 'link' ? 'is now a link'
+    : 'is no longer a file',
+  );
 }
 
 /**
@@ -96,7 +120,7 @@ async function* checkedBsonDocuments(from: string, e: CollectionEntry): AsyncGen
     await fh.close();
   }
   const error = frames.end();
-  if (error || size !== e.bytes || hash.digest('hex') !== e.sha256 || frames.count !== e.documents) throw changedSinceChecked(e.path, `(${e.db}.${e.collection}) is not the dump the manifest names`);
+  if (error || size !== e.bytes || hash.digest('hex') !== e.sha256 || frames.count !== e.documents) throw changedSinceChecked(e.path, `(${collectionName(e)}) is not the dump the manifest names`);
 }
 
 /** Copies an upload of the backup to `temp` (new, 0600), hashing the bytes copied: refused unless they are the ones the manifest names. */
@@ -136,7 +160,7 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
 async function clearOrRefuse(dir: string, force: boolean, allowed: Set<string>, setAside: string[], stamp: string): Promise<void> {
   const present = ((await entriesOf(dir)) ?? []).filter((e) => !allowed.has(e));
   if (!present.length) return;
-  if (!force) throw new BackupError(`${dir} is not empty (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}): restore into an empty folder, or add --force to move what is there aside`);
+  if (!force) throw new BackupError(`${dir} is not empty (${present.slice(0, 3).map((e) => shownText(e)).join(', ')}${present.length > 3 ? ', …' : ''}): restore into an empty folder, or add --force to move what is there aside`);
   for (const e of present) {
     const aside = path.join(dir, `${e}.before-restore-${stamp}`);
     await rename(path.join(dir, e), aside);
@@ -247,7 +271,7 @@ async function restoreMongo(from: string, manifest: Manifest, uri: string, force
     const db = client.db(databaseOfUri(uri));
     const ours = manifest.entries.filter((e): e is CollectionEntry => e.kind === 'collection' && e.db === manifest.database.appDatabase);
     const existing = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
-    if (existing.length && !force) throw new BackupError(`the database of MONGODB_URI is not empty (${existing.slice(0, 3).join(', ')}…): restore into an empty database, or add --force to drop the collections the backup holds`);
+    if (existing.length && !force) throw new BackupError(`the database of MONGODB_URI is not empty (${existing.slice(0, 3).map((n) => shownText(n)).join(', ')}…): restore into an empty database, or add --force to drop the collections the backup holds`);
     let documents = 0;
     for (const e of ours) {
       if (existing.includes(e.collection)) await db.collection(e.collection).drop();
@@ -282,7 +306,7 @@ async function refuseIfInUse(dataDir: string): Promise<void> {
  */
 async function clearUnfinished(dataDir: string | undefined, uploadDir: string, uploadsTop: string | undefined, manifest: Manifest): Promise<void> {
   const keys = new Set(manifest.entries.flatMap((e) => (e.kind === 'upload' ? [e.key] : [])));
-  const stranger = (dir: string, name: string) => new BackupError(`${dir} holds ${name}, which the unfinished restore did not write: move it away and run the restore again, or add --force to move everything there aside`);
+  const stranger = (dir: string, name: string) => new BackupError(`${dir} holds ${shownText(name)}, which the unfinished restore did not write: move it away and run the restore again, or add --force to move everything there aside`);
   const ours: string[] = [];
   if (dataDir) {
     for (const e of (await entriesOf(dataDir)) ?? []) {
@@ -301,6 +325,81 @@ async function clearUnfinished(dataDir: string | undefined, uploadDir: string, u
     }
   }
   for (const p of ours) await rm(p, { recursive: true, force: true });
+}
+
+/** A user document of a dump as the summary reads it: its role said administrator (the app's `role`, or a `roles` list). */
+function isAdministrator(doc: Document): boolean {
+  return doc.role === 'admin' || (Array.isArray(doc.roles) && doc.roles.includes('admin'));
+}
+
+/**
+ * What --unsigned trusts (UnsignedSummary): the manifest's dates, version and counts, and the
+ * administrators of its users dump, read with the dump's hash checked as the restore reads it. With
+ * MONGODB_URI, each is compared with the target database's users (a database --force replaces may
+ * hold them); an embedded target is a new or empty data folder, or one whose database --force moves
+ * aside unopened: nothing to compare with.
+ */
+async function unsignedSummary(from: string, manifest: Manifest, mongo: Config | undefined, dataDir: string | undefined): Promise<UnsignedSummary> {
+  const admins: Array<{ email: string; disabled: boolean }> = [];
+  let more = 0;
+  const users = manifest.entries.find((e): e is CollectionEntry => e.kind === 'collection' && e.db === manifest.database.appDatabase && e.collection === 'users');
+  if (users) {
+    for await (const raw of checkedBsonDocuments(from, users)) {
+      const doc = deserialize(raw);
+      if (!isAdministrator(doc)) continue;
+      if (admins.length >= MAX_LISTED) more += 1;
+      else admins.push({ email: typeof doc.email === 'string' ? doc.email : String(doc.email), disabled: Boolean(doc.disabledAt) });
+    }
+  }
+  let compared: string;
+  let targetAdmins: Set<string> | undefined;
+  if (mongo?.mongodbUri) {
+    try {
+      const client = await MongoClient.connect(mongo.mongodbUri, { ...databaseOptions(mongo.db), serverSelectionTimeoutMS: 5_000 });
+      try {
+        const there = await client.db(databaseOfUri(mongo.mongodbUri)).collection('users').find({}, { projection: { email: 1, role: 1, roles: 1 } }).toArray();
+        if (there.length) {
+          targetAdmins = new Set(there.filter(isAdministrator).map((u) => String(u.email).toLowerCase()));
+          compared = `compared with the ${there.length} user(s) of the database of MONGODB_URI now`;
+        } else compared = 'the database of MONGODB_URI has no users now: nothing to compare with';
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      compared = `the database of MONGODB_URI could not be read to compare (${shownText((err as Error).message, 120)})`;
+    }
+  } else {
+    const hasDb = dataDir ? Boolean(await stat(path.join(dataDir, 'db')).catch(() => undefined)) : false;
+    compared = hasDb ? `${dataDir}/db is not opened to compare (a database --force moves aside is kept as it is)` : 'the target data folder has no database yet: nothing to compare with';
+  }
+  return {
+    createdAt: shownText(manifest.createdAt, 40),
+    takenAt: shownText(manifest.database.takenAt, 40),
+    ...(manifest.app ? { appVersion: shownText(manifest.app.version, 64) } : {}),
+    counts: manifest.counts,
+    administrators: admins.map((a) => ({
+      email: shownText(a.email, 254),
+      disabled: a.disabled,
+      ...(targetAdmins ? { notAdministratorInTarget: !targetAdmins.has(a.email.toLowerCase()) } : {}),
+    })),
+    moreAdministrators: more,
+    compared,
+  };
+}
+
+/** The summary as the lines the log and the command print (terminal-safe: every text was shown already). */
+export function describeTrusted(t: UnsignedSummary): string[] {
+  const c = t.counts;
+  const lines = [
+    `trusted unchecked: a backup created ${t.createdAt} (database taken ${t.takenAt}) by app version ${t.appVersion ?? 'not recorded (a backup taken before s39)'}, ` +
+      `holding ${c.collections} collections, ${c.documents} documents, ${c.files} files, ${c.bytes} bytes`,
+    t.administrators.length
+      ? `its users dump makes ${t.administrators.length + t.moreAdministrators} account(s) administrators: check each is one you know before anyone signs in (${t.compared}):`
+      : `its users dump has no administrator account (${t.compared})`,
+    ...t.administrators.map((a) => `  administrator: ${a.email}${a.disabled ? ' (disabled)' : ''}${a.notAdministratorInTarget ? ' — NOT an administrator in the target database now' : ''}`),
+    ...(t.moreAdministrators ? [`  … and ${t.moreAdministrators} more administrator(s)`] : []),
+  ];
+  return lines;
 }
 
 /**
@@ -324,9 +423,10 @@ export async function restoreBackup(opts: { config: Config; from: string; dataDi
       signature = await checkSignature(from, bytes, keys, opts.unsigned ?? false);
     },
   });
-  if (!verified.ok) throw new BackupError(`refusing to restore ${from}: the backup is damaged or incomplete:\n  ${verified.problems.slice(0, 20).join('\n  ')}${verified.problems.length > 20 ? `\n  … ${verified.problems.length - 20} more` : ''}`, 3);
+  if (!verified.ok) throw new BackupError(`refusing to restore ${from}: the backup is damaged or incomplete:\n  ${verified.problems.slice(0, 20).map((p) => shownText(p, 1000)).join('\n  ')}${verified.problems.length > 20 ? `\n  … ${verified.problems.length - 20} more` : ''}`, 3);
   if (!signature) throw new Error('the backup was verified without its signature being checked');
   const manifest = verified.manifest;
+  let trusted: UnsignedSummary | undefined;
   if (signature.verified) log(`backup signature verified (data-encryption key ${signature.keyId})`);
   else {
     log('WARNING: --unsigned: THE BACKUP\'S SIGNATURE WAS NOT CHECKED');
@@ -335,8 +435,10 @@ export async function restoreBackup(opts: { config: Config; from: string; dataDi
         ? `WARNING: ${from} has no ${SIGNATURE}: it is restored as it is; whoever could write to the backup store could have changed it (an administrator added, a decision changed)`
         : `WARNING: ${from} is signed with data-encryption key ${signature.keyId ?? '?'}, and this machine has no key to check it: it is restored unchecked; set DATA_ENCRYPTION_KEY to that key before starting the app`,
     );
+    trusted = await unsignedSummary(from, manifest, toMongo ? config : undefined, dataDir);
+    for (const line of describeTrusted(trusted)) log(`WARNING: ${line}`);
   }
-  log(`backup verified: ${manifest.counts.collections} collections, ${manifest.counts.documents} documents, ${manifest.counts.files} files (taken ${manifest.database.takenAt})`);
+  log(`backup verified: ${manifest.counts.collections} collections, ${manifest.counts.documents} documents, ${manifest.counts.files} files (taken ${shownText(manifest.database.takenAt, 40)})`);
   const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const setAside: string[] = [];
   const relUploads = dataDir ? path.relative(dataDir, uploadDir) : undefined;
@@ -373,5 +475,5 @@ export async function restoreBackup(opts: { config: Config; from: string; dataDi
   const done = toMongo ? await restoreMongo(from, manifest, config.mongodbUri!, force || resumed, config) : await restoreEmbedded(from, manifest, dataDir!, stamp);
   // The upload folder's first: the data folder's, removed last, still stops the app until the end.
   for (const dir of [...marked].reverse()) await removeRestoreMarker(dir);
-  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, resumed, signature, ...done };
+  return { target: toMongo ? 'mongodb' : 'embedded', ...(dataDir ? { dataDir } : {}), uploadDir, files, manifest, setAside, resumed, signature, ...(trusted ? { trusted } : {}), ...done };
 }

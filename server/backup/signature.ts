@@ -15,11 +15,13 @@
 // operator passes --unsigned; it is then restored unchecked, and said so loudly.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { deriveSubkey, keyringFromKeys, KeyringError, readKeyFile, type DataKey } from '../crypto/keyring.ts';
 import { writeFileDurably } from '../support/durable-write.ts';
+import { shownText } from '../support/shown-text.ts';
 import { BackupError } from './connect.ts';
 import { MANIFEST, readBackupFile } from './manifest.ts';
 
@@ -72,10 +74,10 @@ export function parseSignature(bytes: Buffer): Signature | string {
       return v;
     });
   } catch (err) {
-    return `it is not JSON a signature is written in (${(err as Error).message.slice(0, 120)})`;
+    return `it is not JSON a signature is written in (${shownText((err as Error).message, 120)})`;
   }
   const parsed = signatureSchema.safeParse(raw);
-  if (!parsed.success) return `it is not a signature this version writes (${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; ').slice(0, 300)})`;
+  if (!parsed.success) return `it is not a signature this version writes (${shownText(parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; '), 300)})`;
   return parsed.data;
 }
 
@@ -121,6 +123,32 @@ export function restoreKeys(config: Config, dataDir: string | undefined): Restor
 export type SignatureCheck = { verified: true; keyId: string } | { verified: false; why: 'unsigned' | 'no key'; keyId?: string };
 
 /**
+ * Why a backup has no manifest.sig, as far as its folder tells, and what to do. manifest.sig is
+ * written last (server/backup/backup.ts): a backup killed after manifest.sha256 leaves a whole,
+ * hash-consistent backup without it, and manifest.sig.writing if it was killed while writing it.
+ * A manifest that records the app version (s39 on) was written by a version that signs every
+ * backup: cut short or its signature removed, not an old backup.
+ */
+async function whyUnsigned(from: string, manifest: Buffer): Promise<string> {
+  const writing = Boolean(await lstat(path.join(from, `${SIGNATURE}.writing`)).catch(() => undefined));
+  let recorded = false;
+  try {
+    recorded = typeof (JSON.parse(manifest.toString('utf8')) as { app?: { version?: unknown } }).app?.version === 'string';
+  } catch {
+    // Not JSON: verifyBackup says so after this check.
+  }
+  const how = writing
+    ? `it looks cut short: the backup was stopped while writing its signature, its last file (${SIGNATURE}.writing is there, not trusted), so it never finished`
+    : recorded
+      ? `it looks cut short: its manifest was written by an app version that signs every backup, so it was stopped before writing ${SIGNATURE}, its last file, or its signature was removed`
+      : `it was stopped before writing ${SIGNATURE} (its last file), or taken before backups were signed, or its signature was removed`;
+  return (
+    `the backup is not signed (no ${SIGNATURE}): ${how}; anyone who can write to the backup store could have changed it. ` +
+    `Take a new backup if the installation still runs, and restore that. If this is the copy you must restore (an older backup, the only one) and you trust everyone who can write where it is kept, add --unsigned to restore it unchecked`
+  );
+}
+
+/**
  * manifest.sig against the manifest bytes `manifest` (those verifyBackup then parses). Throws a
  * BackupError (exit 4) to refuse; with `unsigned` a backup without a signature, or with no key on
  * this machine to check it, is let through as not verified (the caller says so loudly).
@@ -134,10 +162,7 @@ export async function checkSignature(from: string, manifest: Buffer, keys: Resto
   if ('problem' in read) throw refuse(`its signature cannot be checked: ${read.problem}`);
   if ('missing' in read) {
     if (unsigned) return { verified: false, why: 'unsigned' };
-    throw refuse(
-      `the backup is not signed (no ${SIGNATURE}): it was taken before backups were signed, or its signature was removed, and anyone who can write to the backup store could have changed it. ` +
-        `If it is an older backup and you trust everyone who can write where it is kept, add --unsigned to restore it unchecked`,
-    );
+    throw refuse(await whyUnsigned(from, manifest));
   }
   const sig = parseSignature(read.bytes);
   if (typeof sig === 'string') throw refuse(`${SIGNATURE} is not a backup signature: ${sig}`);

@@ -23,6 +23,7 @@ import { aboutField, isNoSpace, noRoomFor, refused, UploadError } from '../docum
 import { hashingSink, hashWhileWriting } from '../documents/hash-worker.ts';
 import { discardReceived, type StagedUpload } from '../documents/storage.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
+import { shownText } from '../support/shown-text.ts';
 
 const SNIFF_BYTES = 4100;
 /**
@@ -92,27 +93,14 @@ export function displayName(raw: string | undefined): string {
   return name.slice(0, 200 - ext.length) + ext;
 }
 
-/** The longest quote of a refused name: its beginning and its end are kept, cut between them. */
-const QUOTE_MAX = 200;
-/** C0 controls and DEL have visible pictures (U+2400…U+2421); other control, format and separator characters are named by their code. */
-const UNSHOWN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-
 /**
  * A refused name (one carrying a folder path) quoted as it was sent: whole, so that the applicant
  * sees the folders to take out, not only the name's last part; control characters shown as marks
  * (␀, ␊, ␛) and direction or invisible characters by their code ([U+202E]), never acted on; at most
- * QUOTE_MAX characters, whole characters, beginning and end kept. Escaped by the view as any text.
+ * 200 characters, beginning and end kept (shownText). Escaped by the view as any text.
  */
 export function quotedFileName(raw: string): string {
-  const shown = [...raw.normalize('NFC').replace(UNSHOWN, (c) => {
-    const code = c.codePointAt(0)!;
-    if (code < 0x20) return String.fromCodePoint(0x2400 + code);
-    if (code === 0x7f) return '\u2421';
-    return `[U+${code.toString(16).toUpperCase().padStart(4, '0')}]`;
-  })];
-  if (shown.length <= QUOTE_MAX) return shown.join('');
-  const tail = 60;
-  return `${shown.slice(0, QUOTE_MAX - tail - 1).join('')}…${shown.slice(-tail).join('')}`;
+  return shownText(raw);
 }
 
 export function hasPath(raw: string | undefined): boolean {

@@ -5,7 +5,10 @@
 //   file:N      restore: just before its N-th uploaded file is moved into place (N-1 are there);
 //   insert:N    restore: just before its N-th batch of documents is inserted into the new database;
 //   db-rename   restore: just before the rebuilt database is moved to <data>/db (all else done);
-//   copy:N      backup: just before its N-th uploaded file is copied into the backup.
+//   copy:N      backup: just before its N-th uploaded file is copied into the backup;
+//   sig-open    backup: after manifest.sha256 is in place (renamed, its folder synced), just before
+//               manifest.sig.writing is created: the backup's folder then has no signature file at all;
+//   sig-rename  backup: manifest.sig.writing written and synced, just before its rename to manifest.sig.
 // Prints `killed at <point>` just before the kill.
 import fsp from 'node:fs/promises';
 import { writeSync } from 'node:fs';
@@ -15,7 +18,7 @@ import { isMainThread } from 'node:worker_threads';
 
 const spec = process.env.DRILL_BACKUP_KILL;
 if (spec && isMainThread) {
-  const m = /^(file|insert|copy):(\d+)$|^(db-rename)$/.exec(spec);
+  const m = /^(file|insert|copy):(\d+)$|^(db-rename|sig-open|sig-rename)$/.exec(spec);
   if (!m) throw new Error(`DRILL_BACKUP_KILL: ${spec}`);
   const kind = m[1] ?? m[3];
   const at = Number(m[2] ?? 0);
@@ -24,12 +27,13 @@ if (spec && isMainThread) {
     writeSync(2, `killed at ${spec}\n`);
     process.kill(process.pid, 'SIGKILL');
   };
-  if (kind === 'file' || kind === 'db-rename') {
+  if (kind === 'file' || kind === 'db-rename' || kind === 'sig-rename') {
     const rename = fsp.rename;
     fsp.rename = async function (from, to) {
       const name = path.basename(String(from));
       if (kind === 'file' && name.startsWith('.') && name.includes('.restoring-') && (seen += 1) === at) die();
       if (kind === 'db-rename' && name.startsWith('db.restoring-')) die();
+      if (kind === 'sig-rename' && name === 'manifest.sig.writing') die();
       return rename.call(this, from, to);
     };
   }
@@ -38,6 +42,14 @@ if (spec && isMainThread) {
     fsp.copyFile = async function (from, to, mode) {
       if (/\/files\/[a-f0-9]{2}\/[a-f0-9]{32}$/.test(String(to)) && (seen += 1) === at) die();
       return copyFile.call(this, from, to, mode);
+    };
+  }
+  if (kind === 'sig-open') {
+    // writeFileDurably (server/support/durable-write.ts) creates the temporary file with open(…, 'wx').
+    const open = fsp.open;
+    fsp.open = async function (file, ...rest) {
+      if (path.basename(String(file)) === 'manifest.sig.writing') die();
+      return open.call(this, file, ...rest);
     };
   }
   if (kind === 'insert') {
