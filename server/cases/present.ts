@@ -576,18 +576,21 @@ export function casePage(ctx: Context, data: CasePageData, state: FormState = {}
 /**
  * The case page's own contents, linked at its top in the order the page shows them: the papers were
  * ~30 Tabs down, past every form (walk s38). The papers' link says how many wait for this reader's
- * check and goes to the first of them (the item's `doc-<type>` anchor, where a decision comes back to).
+ * check and goes to the first of them (the item's `doc-<type>` anchor, where a decision comes back to);
+ * while some wait it comes first, the work the page is most often opened for (the queue's mark).
  */
 function pageNav(t: TFunction, opts: { checklist?: ChecklistView; internal: boolean; seesEmails: boolean }) {
   const toCheck = (opts.checklist?.items ?? []).filter((i) => [...i.current, ...i.renewals].some((d) => d.canVerify));
+  const papers = opts.checklist ? [{ href: toCheck.length ? `#doc-${toCheck[0]!.type}` : '#documents', label: t('applications.documents.title'), note: toCheck.length ? t('cases.show.navToCheck', { count: toCheck.length }) : undefined }] : [];
   return [
+    ...(toCheck.length ? papers : []),
     { href: '#actions', label: t('cases.show.actions') },
     { href: '#profile', label: t('applications.steps.profile') },
     { href: '#support', label: t('procedures.title') },
     { href: '#timeline', label: t('cases.show.timeline') },
     ...(opts.internal ? [{ href: '#notes', label: t('cases.show.notes') }, { href: '#messages', label: t('cases.show.messages') }] : []),
     { href: '#planner', label: t('planner.title') },
-    ...(opts.checklist ? [{ href: toCheck.length ? `#doc-${toCheck[0]!.type}` : '#documents', label: t('applications.documents.title'), note: toCheck.length ? t('cases.show.navToCheck', { count: toCheck.length }) : undefined }] : []),
+    ...(toCheck.length ? [] : papers),
     ...(opts.seesEmails ? [{ href: '#emails', label: t('cases.show.emails') }] : []),
   ];
 }

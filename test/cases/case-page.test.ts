@@ -89,7 +89,7 @@ describe('cases: the case page', () => {
     expect(lr.text).not.to.include(`action="/cases/${shortlisted._id}/notes"`);
   });
 
-  it("links the page's own sections at its top, the papers last with how many wait for a check and the first of them (en, vi)", async () => {
+  it("links the page's own sections at its top, the papers first while some wait for a check, saying how many, to the first of them (en, vi)", async () => {
     const docsCall = await createCall({ institute: call.institute, checklist: [{ type: 'cv', phase: 'application', required: true }, { type: 'passport', phase: 'application', required: true }, { type: 'photo', phase: 'application', required: true }] as never });
     const c = await createCase({ applicant, call: docsCall, stage: 'screening' });
     const file = (type: string, status: string, n: number) => ({ case: c._id, type, slot: 0, version: 1, current: true, status, storage: 'disk', storageKey: String(n).repeat(32), originalName: `${type}.pdf`, mimeType: 'application/pdf', size: 10, sha256: 'b'.repeat(64), uploadedBy: applicant._id });
@@ -103,22 +103,25 @@ describe('cases: the case page', () => {
     const en = await page(await signedIn(t, hr1), `/cases/${c._id}`);
     const nav = navOf(en.text);
     expect(nav.label).to.equal('On this page');
-    expect(nav.links.map((l) => l.href)).to.deep.equal(['#actions', '#profile', '#support', '#timeline', '#notes', '#messages', '#planner', '#doc-passport', '#emails']);
+    // The papers waiting come first; the rest in the page's order.
+    expect(nav.links.map((l) => l.href)).to.deep.equal(['#doc-passport', '#actions', '#profile', '#support', '#timeline', '#notes', '#messages', '#planner', '#emails']);
     const papers = nav.links.find((l) => l.href === '#doc-passport')!;
     expect(papers.text).to.equal('Documents');
     expect(papers.note).to.equal('2 to check');
-    // Every link lands on something on the page, in the order the page shows them.
-    const at = nav.links.map((l) => en.text.indexOf(`id="${l.href.slice(1)}"`));
+    // Every link lands on something on the page; the others in the order the page shows them.
+    const at = nav.links.slice(1).map((l) => en.text.indexOf(`id="${l.href.slice(1)}"`));
+    expect(en.text.indexOf('id="doc-passport"')).to.be.greaterThan(0);
     expect(at.every((i) => i > 0), JSON.stringify(nav.links)).to.equal(true);
     expect([...at].sort((x, y) => x - y)).to.deep.equal(at);
     // In Vietnamese.
     const vi = navOf((await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' })), `/cases/${c._id}`)).text);
     expect(vi.label).to.equal('Trên trang này');
     expect(vi.links.find((l) => l.href === '#doc-passport')!.note).to.equal('2 cần kiểm tra');
-    // All checked: the link goes to the papers' section, with no count.
+    // All checked: the link goes to the papers' section, in its place, with no count.
     await CaseDocument.updateMany({ case: c._id }, { $set: { status: 'accepted' } });
-    const done = navOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text).links.find((l) => l.text === 'Documents')!;
-    expect(done).to.deep.equal({ href: '#documents', text: 'Documents', note: undefined });
+    const done = navOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text).links;
+    expect(done.map((l) => l.href)).to.deep.equal(['#actions', '#profile', '#support', '#timeline', '#notes', '#messages', '#planner', '#documents', '#emails']);
+    expect(done.find((l) => l.text === 'Documents')).to.deep.equal({ href: '#documents', text: 'Documents', note: undefined });
   });
 
   it("tells the officer the applicant's language: on the case, beside the message and beside a document's reason", async () => {

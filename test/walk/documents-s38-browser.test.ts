@@ -156,7 +156,13 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
 
     const cv = String((await docOf('cv'))._id);
     const passport = String((await docOf('passport'))._id);
-    await tabTo(h, `li[data-document-id="${cv}"] button.button-accept`);
+    // From the top, the page's own links reach the papers to check in a few Tabs (s38: ~30, past every form).
+    const papersLink = '#page-nav a[href^="#doc-"]';
+    expect(await tabTo(h, papersLink), 'Tabs from the top to the link to the papers to check').to.be.at.most(15);
+    expect(await h.getAttribute(papersLink, 'href')).to.equal('#doc-cv');
+    expect(squash((await h.textContent('#page-nav')) ?? '')).to.match(/Giấy tờ 3 cần kiểm tra/);
+    await h.keyboard.press('Enter'); // in the page: focus moves on from the paper, no navigation
+    expect(await tabTo(h, `li[data-document-id="${cv}"] button.button-accept`), 'Tabs from the link to the first paper\'s accept').to.be.at.most(6);
     await enter(h);
     const afterCv = await look(h, 'cv-accepted', 'hr');
     expect((await CaseDocument.findById(cv).lean())!.status).to.equal('accepted');
