@@ -182,6 +182,24 @@ export function cookieHeader(a: Agent): string {
   return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 }
 
+/** The timeline section of a page's HTML (then read with `plain`; the raw HTML is checked apart). */
+export const timelineHtml = (html: string) => {
+  const at = html.indexOf('id="timeline"');
+  expect(at, 'the page has a timeline').to.be.greaterThan(-1);
+  return html.slice(at, html.indexOf('</section>', at));
+};
+/** HTML's tags dropped and Handlebars' entities read back, white space squashed. */
+export const plain = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
 export async function waitFor(pred: () => Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {

@@ -22,25 +22,10 @@ import type { UserDoc } from '../../models/user.ts';
 import { DOCUMENT_DECISION_EVENT } from '../../server/cases/conflict.ts';
 import { AUDIT_CASE_BACKFILL } from '../../server/audit/backfill-case.ts';
 import { DECISION_LINES_BACKFILL, backfillDecisionLines } from '../../server/documents/timeline-backfill.ts';
-import { makePdf, makePng, signedInWithToken } from './support.ts';
+import { makePdf, makePng, plain, signedInWithToken, timelineHtml } from './support.ts';
 
 const DAY = 86_400_000;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
-const timelineHtml = (html: string) => {
-  const at = html.indexOf('id="timeline"');
-  expect(at, 'the page has a timeline').to.be.greaterThan(-1);
-  return html.slice(at, html.indexOf('</section>', at));
-};
-const plain = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#x27;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 type Entry = { _id?: unknown; at: Date; action: string; actor?: unknown; actorRole?: string; told?: string; note?: string; document?: { id?: unknown; type?: string; version?: number; decision?: string; changedFrom?: string; event?: unknown } };
 

@@ -19,26 +19,10 @@ import type { CallDoc } from '../../models/call.ts';
 import { timeline } from '../../server/cases/present.ts';
 import { translator } from '../../server/i18n/index.ts';
 import { DOCUMENT_DECISION_EVENT } from '../../server/cases/conflict.ts';
-import { makePdf, makePng, signedInWithToken } from './support.ts';
+import { makePdf, makePng, plain, signedInWithToken, timelineHtml } from './support.ts';
 
 const DAY = 86_400_000;
 const iso = (d: Date) => d.toISOString().slice(0, 10);
-/** The timeline section of a page, its tags dropped and Handlebars' entities read back (the raw HTML is checked apart). */
-const timelineHtml = (html: string) => {
-  const at = html.indexOf('id="timeline"');
-  expect(at, 'the page has a timeline').to.be.greaterThan(-1);
-  return html.slice(at, html.indexOf('</section>', at));
-};
-const plain = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#x27;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
 
 describe('documents: HR’s decisions on the case’s timelines', function () {
   this.timeout(60_000);
