@@ -342,8 +342,12 @@ function isAdministrator(doc: Document): boolean {
 async function unsignedSummary(from: string, manifest: Manifest, mongo: Config | undefined, dataDir: string | undefined): Promise<UnsignedSummary> {
   const admins: Array<{ email: string; disabled: boolean }> = [];
   let more = 0;
-  const users = manifest.entries.find((e): e is CollectionEntry => e.kind === 'collection' && e.db === manifest.database.appDatabase && e.collection === 'users');
-  if (users) {
+  // Every users dump the restore writes into the database the app will read, not the first one of
+  // the manifest's `appDatabase`: a forged manifest may list the collection twice (both are restored
+  // into it) or name another app database than the one an embedded restore writes its dumps into.
+  const appDb = mongo?.mongodbUri ? manifest.database.appDatabase : EMBEDDED_APP_DATABASE;
+  const dumps = manifest.entries.filter((e): e is CollectionEntry => e.kind === 'collection' && e.db === appDb && e.collection === 'users');
+  for (const users of dumps) {
     for await (const raw of checkedBsonDocuments(from, users)) {
       const doc = deserialize(raw);
       if (!isAdministrator(doc)) continue;
