@@ -307,6 +307,10 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
   }
   const problems: string[] = [];
   const seen = new Set<string>();
+  // A backup dumps each collection once (./backup.ts): a forged manifest naming one twice would have
+  // both dumps restored into it while the checks below, and --unsigned's list of administrators,
+  // read one (security review s39).
+  const dumpedCollections = new Set<string>();
   const root = await realpath(dir);
   const uploads = new Map<string, UploadEntry>();
   let documentsEntry: CollectionEntry | undefined;
@@ -318,6 +322,14 @@ export async function verifyBackup(dir: string, opts: VerifyOptions = {}): Promi
       continue;
     }
     seen.add(entry.path);
+    if (entry.kind === 'collection') {
+      const named = JSON.stringify([entry.db, entry.collection]);
+      if (dumpedCollections.has(named)) {
+        problems.push(`${entry.path} (${collectionName(entry)}) is a collection the manifest lists twice`);
+        continue;
+      }
+      dumpedCollections.add(named);
+    }
     const file = path.join(dir, entry.path);
     // The file itself, in the backup: a link (to /etc/shadow, to another backup's files), or a folder
     // of the backup that is one, would be read and restored as this entry (security review s37).

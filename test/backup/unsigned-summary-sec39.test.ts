@@ -1,8 +1,8 @@
-// Security review s39: the --unsigned trust summary lists the administrators the restore puts into
-// the app's database, whatever the manifest says about where its users dump is. A forged manifest
-// could list a second users dump of the same collection (restored too, into the same collection),
-// or name another app database than the one its dumps are restored into: the summary read only the
-// first dump of `appDatabase`.users and said "no administrator" while one was restored.
+// Security review s39: what --unsigned lists as the backup's administrators is what the restore puts
+// into the app's database. A forged manifest could list a second dump of talent.users (restored into
+// the same collection, its administrator never listed: such a manifest is now refused), or name
+// another app database than the one an embedded restore writes its dumps into (the summary read that
+// database's users, found none and said "no administrator" while the real dump's were restored).
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,13 @@ async function addUsersDump(dir: string, docs: Array<Record<string, unknown>>, c
   if (existsSync(path.join(dir, SIGNATURE))) unlinkSync(path.join(dir, SIGNATURE));
 }
 
+/** The manifest changed by `change` (its hash recomputed, the signature removed), as whoever can write the store can. */
+async function forgeManifest(dir: string, change: (m: Manifest) => Manifest): Promise<void> {
+  const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as Manifest;
+  await writeRawManifest(dir, `${JSON.stringify(change(manifest), null, 1)}\n`);
+  if (existsSync(path.join(dir, SIGNATURE))) unlinkSync(path.join(dir, SIGNATURE));
+}
+
 describe('backup: --unsigned lists every administrator the restore writes (security review s39)', function () {
   this.timeout(120_000);
   let root: string;
@@ -44,25 +51,25 @@ describe('backup: --unsigned lists every administrator the restore writes (secur
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('a second dump of the users collection: its administrator is restored and listed', async () => {
+  it('a second dump of the users collection (its administrator would be restored beside the first dump): refused as damaged, nothing restored', async () => {
     const dir = copy();
     await addUsersDump(dir, [{ email: 'planted@example.org', role: 'admin' }]);
     const into = target();
-    const logged: string[] = [];
-    const r = await restoreBackup({ config: configFor(into), from: dir, unsigned: true, log: (l) => logged.push(l) });
-    expect(await restoredUsers(into)).to.include('planted@example.org');
-    expect(r.trusted?.administrators.map((a) => a.email)).to.have.members(['admin@example.org', 'planted@example.org']);
-    expect(logged.join('\n')).to.include('WARNING:   administrator: planted@example.org');
+    const err = await restoreBackup({ config: configFor(into), from: dir, unsigned: true, log: () => undefined }).then(() => undefined, (e: unknown) => e);
+    expect(err, 'refused').to.be.instanceOf(Error);
+    expect((err as { code?: number }).code).to.equal(3);
+    expect((err as Error).message).to.include('db/9999.bson (talent.users) is a collection the manifest lists twice');
+    expect(await restoredUsers(into)).to.deep.equal([]);
   });
 
   it('a manifest naming another app database than the one its users dump is restored into: the administrators restored are listed', async () => {
     const dir = copy();
-    await addUsersDump(dir, [{ email: 'planted@example.org', role: 'admin' }], (m) => ({ ...m, database: { ...m.database, appDatabase: 'decoy' } }));
+    await forgeManifest(dir, (m) => ({ ...m, database: { ...m.database, appDatabase: 'decoy' } }));
     const into = target();
     const logged: string[] = [];
     const r = await restoreBackup({ config: configFor(into), from: dir, unsigned: true, log: (l) => logged.push(l) });
-    expect(await restoredUsers(into)).to.include('planted@example.org');
-    expect(r.trusted?.administrators.map((a) => a.email)).to.have.members(['admin@example.org', 'planted@example.org']);
-    expect(logged.join('\n')).to.not.include('has no administrator account');
+    expect(await restoredUsers(into)).to.include('admin@example.org');
+    expect(r.trusted?.administrators.map((a) => a.email)).to.deep.equal(['admin@example.org']);
+    expect(logged.join('\n')).to.include('WARNING:   administrator: admin@example.org').and.to.not.include('has no administrator account');
   });
 });
