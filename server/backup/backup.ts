@@ -154,7 +154,7 @@ async function dumpEmbedded(conn: BackupConnection, dbDir: string): Promise<Dump
         from = page.next === null || page.next === undefined ? null : Number(page.next);
       }
       const done = await out.finish();
-      if (take && done.documents !== c.count) throw new BackupError(`${c.db}.${c.coll}: ${done.documents} documents read, the snapshot held ${c.count}`);
+      if (take && done.documents !== c.count) throw new BackupError(`${shownText(c.db)}.${shownText(c.coll)}: ${done.documents} documents read, the snapshot held ${c.count}`);
       dumped.entries.push({
         kind: 'collection', path: rel, db: c.db, collection: c.coll,
         options: EJSON.serialize(c.options ?? {}) as Record<string, unknown>,

@@ -164,7 +164,8 @@ async function clearOrRefuse(dir: string, force: boolean, allowed: Set<string>, 
   for (const e of present) {
     const aside = path.join(dir, `${e}.before-restore-${stamp}`);
     await rename(path.join(dir, e), aside);
-    setAside.push(aside);
+    // Printed by the command: a name in the target folder is anyone's text (one line, marks for controls).
+    setAside.push(shownText(aside, 1024));
   }
 }
 
@@ -339,6 +340,9 @@ function isAdministrator(doc: Document): boolean {
  * hold them); an embedded target is a new or empty data folder, or one whose database --force moves
  * aside unopened: nothing to compare with.
  */
+/** `text`'s first and last `each` characters, when it is longer than both. */
+const ends = (text: string, each: number) => (text.length > 2 * each ? text.slice(0, each) + text.slice(-each) : text);
+
 async function unsignedSummary(from: string, manifest: Manifest, mongo: Config | undefined, dataDir: string | undefined): Promise<UnsignedSummary> {
   const admins: Array<{ email: string; disabled: boolean }> = [];
   let more = 0;
@@ -352,7 +356,8 @@ async function unsignedSummary(from: string, manifest: Manifest, mongo: Config |
       const doc = deserialize(raw);
       if (!isAdministrator(doc)) continue;
       if (admins.length >= MAX_LISTED) more += 1;
-      else admins.push({ email: typeof doc.email === 'string' ? doc.email : String(doc.email), disabled: Boolean(doc.disabledAt) });
+      // Cut as it is kept, its two ends (shownText shows them): a dump may carry megabytes of "e-mail" (50 held whole could take the restore's memory).
+      else admins.push({ email: ends(typeof doc.email === 'string' ? doc.email : String(doc.email), 512), disabled: Boolean(doc.disabledAt) });
     }
   }
   let compared: string;
@@ -400,6 +405,8 @@ export function describeTrusted(t: UnsignedSummary): string[] {
     t.administrators.length
       ? `its users dump makes ${t.administrators.length + t.moreAdministrators} account(s) administrators: check each is one you know before anyone signs in (${t.compared}):`
       : `its users dump has no administrator account (${t.compared})`,
+    // A known name is no proof: the unchecked dump also sets every account's password hash and second factor.
+    'every account\'s sign-in secrets (password hash, second factor) come from this unchecked backup too: if it may have been changed, have every staff account reset its password (npm run create-admin for a new administrator)',
     ...t.administrators.map((a) => `  administrator: ${a.email}${a.disabled ? ' (disabled)' : ''}${a.notAdministratorInTarget ? ' — NOT an administrator in the target database now' : ''}`),
     ...(t.moreAdministrators ? [`  … and ${t.moreAdministrators} more administrator(s)`] : []),
   ];

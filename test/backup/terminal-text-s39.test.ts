@@ -6,7 +6,7 @@
 // still name the problem. With --unsigned the restore says what it trusts: the backup's dates, app
 // version, counts and administrators, those not administrators in the target database marked.
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serialize } from 'bson';
@@ -139,8 +139,25 @@ describe('backup: terminal-safe text and what --unsigned trusts (s39)', function
       expect(text).to.include('administrator: evil\u241B[2K\u240D\u241B[1Asignature verified [U+202E]detcehc TON[U+202C][U+0085]@example.org');
       expect(text).to.match(/administrator: \u241B\[2K[^\n]*…a+@example\.org\n/);
       expect(text).to.not.include('administrator: hr@example.org').and.to.not.include('administrator: applicant@');
+      // A known name is no proof: the dump also sets every account's password hash and second factor.
+      expect(text).to.match(/sign-in secrets \(password hash, second factor\) come from this unchecked backup too/);
     }
     expect(r.err.length, 'bounded').to.be.below(8000);
+  });
+
+  it('npm run restore --force: a name in the target folder carrying a line break and ESC is said moved aside on one line, as marks', async () => {
+    const into = target();
+    mkdirSync(into, { recursive: true });
+    const planted = `old\nsignature verified (data-encryption key k1)${'\u001b[2K'}`;
+    writeFileSync(path.join(into, planted), 'x');
+    const r = await runScriptToEnd('scripts/restore.ts', ['--from', copy(), '--force'], envFor(into));
+    expect(r.code, r.err).to.equal(0);
+    expectShown('stdout', r.out);
+    const aside = r.out.split('\n').find((l) => l.startsWith('moved aside'));
+    expect(aside, r.out).to.include('old\u240Asignature verified (data-encryption key k1)\u241B[2K.before-restore-');
+    expect(r.out.split('\n').filter((l) => l.startsWith('signature verified')), 'the genuine line only').to.have.length(1);
+    // The file itself is kept under its own name, moved aside, not renamed to the shown text.
+    expect(readdirSync(into).some((f) => f.startsWith(`${planted}.before-restore-`))).to.equal(true);
   });
 
   it('npm run backup: a key id read from a sealed secret in the database, carrying ESC and U+202E, is shown, not acted on', async () => {
