@@ -200,6 +200,39 @@ export const plain = (html: string) =>
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
 
+/**
+ * The applicant's timeline after HR refused their passport's version 1 (reason `refused`), accepted
+ * version 2, then changed it to refused (reason `changed`): in Vietnamese (Ông/Bà, never "bạn"), then
+ * in English after switching, with the reasons escaped and no staff name. The live lines and the
+ * backfilled ones (verify-timeline*.test.ts) must read alike. Leaves the agent's language English.
+ */
+export async function expectApplicantDecisionLines(a: Agent, caseId: string, reasons: { refused: string; changed: string }, also: { vi?: RegExp[]; en?: RegExp[] } = {}): Promise<void> {
+  const vi = await a.get(`/applications/${caseId}`).set('Accept', 'text/html');
+  expect(vi.status).to.equal(200);
+  const rawVi = timelineHtml(vi.text);
+  expect(rawVi, 'the reason escaped').not.to.include('<img src=x');
+  const shownVi = plain(rawVi);
+  expect(shownVi).to.include('Giấy tờ “Hộ chiếu”, phiên bản 1, của Ông/Bà đã bị trả lại');
+  expect(shownVi).to.include(`Lý do: ${reasons.refused}`);
+  expect(shownVi).to.include('Kính đề nghị Ông/Bà gửi phiên bản mới.');
+  expect(shownVi).to.include('Giấy tờ “Hộ chiếu”, phiên bản 2, của Ông/Bà đã được chấp nhận');
+  expect(shownVi).to.include('Giấy tờ “Hộ chiếu”, phiên bản 2, của Ông/Bà: quyết định đã được thay đổi, nay bị trả lại');
+  expect(shownVi).to.include(`Lý do: ${reasons.changed}`);
+  expect(shownVi, 'never “bạn”').not.to.match(/\bbạn\b/i);
+  expect(shownVi, 'no staff name').not.to.include('Officer Lan');
+  for (const r of also.vi ?? []) expect(shownVi).to.match(r);
+  const switched = await a.post('/lang').type('form').send({ _csrf: csrfFrom(vi.text), lang: 'en', next: `/applications/${caseId}` });
+  expect(switched.status).to.equal(303);
+  const en = plain(timelineHtml((await a.get(`/applications/${caseId}`).set('Accept', 'text/html')).text));
+  expect(en).to.include('Your document “Passport”, version 1, was refused');
+  expect(en).to.include(`Reason: ${reasons.refused}`);
+  expect(en).to.include('Please send a new version.');
+  expect(en).to.include('Your document “Passport”, version 2, was accepted');
+  expect(en).to.include('Your document “Passport”, version 2: the decision was changed, it is now refused');
+  expect(en).not.to.include('Officer Lan');
+  for (const r of also.en ?? []) expect(en).to.match(r);
+}
+
 export async function waitFor(pred: () => Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
