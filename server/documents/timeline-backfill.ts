@@ -21,6 +21,7 @@ import { AuditEvent } from '../../models/audit-event.ts';
 import { hasMark } from '../../models/counter.ts';
 import { DOCUMENT_TYPES } from '../../models/constants.ts';
 import { DOCUMENT_DECISION_EVENT } from '../cases/conflict.ts';
+import { decisionLine } from './verify.ts';
 import { backfillAuditCase } from '../audit/backfill-case.ts';
 import { backfillCasesOnce, type BackfillStep } from '../procedures/tracks-backfill.ts';
 import { isIdText } from '../support/object-id.ts';
@@ -104,14 +105,7 @@ export function lineOf(e: StoredEvent, caseId: Types.ObjectId): { line: Omit<Lin
   const told = (decision === 'reject' || changedFrom !== undefined) && typeof reason === 'string' && reason.trim() ? reason : undefined;
   return {
     docId: new Types.ObjectId(e.targetId),
-    line: {
-      at: e.at,
-      actor: e.actor,
-      actorRole: e.actorRole,
-      action: DOCUMENT_DECISION_EVENT,
-      ...(told ? { told } : {}),
-      document: { id: new Types.ObjectId(e.targetId), type, version: version as number, decision: decision === 'accept' ? 'accepted' : 'rejected', ...(changedFrom ? { changedFrom: changedFrom as 'accepted' | 'rejected' } : {}), event: e._id },
-    },
+    line: decisionLine({ at: e.at, actor: e.actor, actorRole: e.actorRole, told, document: { id: new Types.ObjectId(e.targetId), type, version: version as number }, decision, changedFrom: changedFrom as 'accepted' | 'rejected' | undefined, eventId: e._id }),
   };
 }
 

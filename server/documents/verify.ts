@@ -127,15 +127,20 @@ async function staleDecision(doc: DocumentDoc, decision: 'accept' | 'reject'): P
  * the case is not stale for it (server/cases/conflict.ts QUIET_EVENTS).
  */
 async function recordOnTimeline(opts: { caseId: unknown; doc: DocumentDoc; reviewer: { _id: unknown; role: string }; now: Date; decision: 'accept' | 'reject'; reason?: string; changedFrom?: 'accepted' | 'rejected'; eventId: unknown }): Promise<void> {
-  const { doc, reviewer, now, reason } = opts;
-  const entry = {
-    at: now,
-    actor: reviewer._id,
-    actorRole: reviewer.role,
-    action: DOCUMENT_DECISION_EVENT,
-    // The reason is what the applicant was e-mailed: `told`, as other words written for them.
-    ...(reason ? { told: reason } : {}),
-    document: { id: doc._id, type: doc.type, version: doc.version, decision: opts.decision === 'accept' ? 'accepted' : 'rejected', ...(opts.changedFrom ? { changedFrom: opts.changedFrom } : {}), event: opts.eventId },
-  };
+  const { doc, reviewer } = opts;
+  const entry = decisionLine({ at: opts.now, actor: reviewer._id, actorRole: reviewer.role, told: opts.reason, document: { id: doc._id, type: doc.type, version: doc.version }, decision: opts.decision, changedFrom: opts.changedFrom, eventId: opts.eventId });
   await Case.updateOne({ _id: opts.caseId, 'history.document.event': { $ne: opts.eventId } }, { $push: { history: entry } });
+}
+
+/** A decision's history entry, as the live decision writes it and the backfill of past ones (./timeline-backfill.ts) too. */
+export function decisionLine<Id>(o: { at: Date; actor: Id; actorRole: string; told?: string; document: { id: Id; type: string; version: number }; decision: 'accept' | 'reject'; changedFrom?: 'accepted' | 'rejected'; eventId: Id }) {
+  return {
+    at: o.at,
+    actor: o.actor,
+    actorRole: o.actorRole,
+    action: DOCUMENT_DECISION_EVENT as typeof DOCUMENT_DECISION_EVENT,
+    // The reason is what the applicant was e-mailed: `told`, as other words written for them.
+    ...(o.told ? { told: o.told } : {}),
+    document: { ...o.document, decision: o.decision === 'accept' ? ('accepted' as const) : ('rejected' as const), ...(o.changedFrom ? { changedFrom: o.changedFrom } : {}), event: o.eventId },
+  };
 }

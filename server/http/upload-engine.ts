@@ -218,9 +218,10 @@ export class SniffingTempStorage implements multer.StorageEngine {
             return;
           }
           const step = requestBytes !== undefined && requestBytes - size <= HASH_TAIL_BYTES ? HASH_TAIL_STEP_BYTES : HASH_STEP_BYTES;
-          if (size - hashedTo >= step) {
+          // The hash thread reads the temporary file back up to what is written; a sink hashes as it takes.
+          if (!sink && size - hashedTo >= step) {
             hashedTo = size;
-            hash.progress(sink ? size : (out as ReturnType<typeof createWriteStream>).bytesWritten);
+            hash.progress((out as ReturnType<typeof createWriteStream>).bytesWritten);
           }
           if (mime) {
             forward(chunk, done);
