@@ -114,8 +114,8 @@ function journalFiles(dir: string): string[] {
 }
 
 /** Runs TypeScript in a child `node --import tsx` process; `code` is an ES module body. */
-function child(code: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+function child(code: string, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -636,6 +636,32 @@ describe('embedded-mongo storage: FileStorage', function () {
       expect(log.warnings.join('\n')).to.match(/stale lock/);
       await s2.close();
       expect(existsSync(path.join(dir, 'mongod.lock'))).to.equal(false);
+    });
+
+    it('keeps the lock while its owner runs even when nothing references the storage (garbage collection)', async () => {
+      const dir = tempDir();
+      // The owner drops its storage object and collects garbage: an unreferenced FileHandle is
+      // closed by the collector, which used to drop the OS lock (CI s39 flake).
+      const holder = child(
+        `
+        const { FileStorage } = await import(${JSON.stringify(FILE_STORAGE_URL)});
+        await new FileStorage(${JSON.stringify(dir)}).open();
+        for (let i = 0; i < 5; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 50)); }
+        console.log('READY');
+        process.stdin.resume();
+      `,
+        ['--expose-gc'],
+      );
+      const hio = collect(holder);
+      try {
+        await waitFor(() => hio.out().includes('READY'), 15_000, `child to open (${hio.err()})`);
+        const err = await new FileStorage(dir).open().then(() => null, (e: unknown) => e);
+        expect(err, hio.err()).to.be.instanceOf(DbPathLockedError);
+        expect((err as Error).message).to.include(`process ${holder.pid}`);
+      } finally {
+        holder.kill('SIGKILL');
+        await hio.exited;
+      }
     });
 
     it('takes over a lock file left by a dead process', async () => {

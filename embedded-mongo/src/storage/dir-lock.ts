@@ -61,6 +61,13 @@ export function defaultLockMode(): LockMode {
 /** Directories this process holds: one process opens a directory once. */
 const heldLocks = new Set<string>();
 
+/**
+ * The open lock files, kept reachable until released: a FileHandle nobody references is closed by
+ * the garbage collector, and closing it drops the OS lock while its owner still runs (a test's child
+ * that dropped its storage object lost the lock this way, CI s39).
+ */
+const openLockFiles = new Set<FileHandle>();
+
 const errno = (e: unknown): string | undefined => (e as NodeJS.ErrnoException)?.code;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -124,10 +131,12 @@ async function lockWithOs(dir: string, file: string, logger: LockLogger): Promis
       await fh.write(`${process.pid}\n`, 0);
       await fh.sync();
       keep = true;
+      openLockFiles.add(fh);
       return async () => {
         // Unlink first, while the lock is still ours; closing the descriptor releases the lock.
         await unlinkIfExists(file);
         await fh.close();
+        openLockFiles.delete(fh);
       };
     } finally {
       if (!keep) await fh.close();
