@@ -96,7 +96,8 @@ function upload(storage: 'disk' | 'gridfs', n: number): Upload {
   const out = runChild(['bench/upload.ts', String(n), storage]);
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
   const r = { ratio: num(/ratio app\/direct: ([\d.]+)/), appMbps: num(/through the app: [\d.]+ s, ([\d.]+) MB\/s/), directMbps: num(/direct fs streams: [\d.]+ s, ([\d.]+) MB\/s/) };
-  log(`  upload (${storage}): app ${r.appMbps} MB/s, direct ${r.directMbps} MB/s, ratio ${r.ratio}`);
+  const cpu = /CPU per upload: (.*)/.exec(out)?.[1];
+  log(`  upload (${storage}): app ${r.appMbps} MB/s, direct ${r.directMbps} MB/s, ratio ${r.ratio}${cpu ? `; CPU per upload: ${cpu}` : ''}`);
   return r;
 }
 

@@ -15,7 +15,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,6 +41,18 @@ const MB = 1024 * 1024;
 const WARM_UPS = 3;
 
 
+
+/** A process's user + system CPU time in ms from /proc (10 ms ticks); undefined without /proc. */
+function procCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime: fields 14 and 15
+  } catch {
+    return undefined;
+  }
+}
 
 async function startDatabase(): Promise<{ uri: string; child?: ChildProcess }> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI };
@@ -112,14 +124,24 @@ async function main(): Promise<void> {
     const client = await startClient(url, cookie, token, 'recommendation_letter', pdfFile, WARM_UPS);
     let appSeconds = 0;
     let directSeconds = 0;
+    // CPU per upload in each process (the app's own only while an upload runs, not the direct writes):
+    // on 2 cores the processes share, the sum is what an upload costs the machine.
+    let appCpuMicros = 0;
+    const dbCpu0 = procCpuMs(child?.pid);
+    const clientCpu0 = procCpuMs(client.pid);
     for (let i = 0; i < N; i++) {
+      const c0 = process.cpuUsage();
       const r = await client.upload();
+      const c1 = process.cpuUsage(c0);
+      appCpuMicros += c1.user + c1.system;
       if (r.status !== 201) throw new Error(`upload ${i + 1} answered ${r.status}`);
       appSeconds += r.seconds;
       const t1 = process.hrtime.bigint();
       await pipeline(createReadStream(pdfFile), createWriteStream(path.join(work, `direct-${i}.pdf`)));
       directSeconds += Number(process.hrtime.bigint() - t1) / 1e9;
     }
+    const dbCpu = procCpuMs(child?.pid);
+    const clientCpu = procCpuMs(client.pid);
     client.close();
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage.rss());
@@ -133,6 +155,8 @@ async function main(): Promise<void> {
     console.log(`  through the app: ${appSeconds.toFixed(2)} s, ${appMbps.toFixed(1)} MB/s (${(appSeconds / N).toFixed(2)} s per upload)`);
     console.log(`  direct fs streams: ${directSeconds.toFixed(2)} s, ${directMbps.toFixed(1)} MB/s`);
     console.log(`  ratio app/direct: ${(appMbps / directMbps).toFixed(2)}`);
+    const perUpload = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? `${((b - a) / N).toFixed(1)} ms` : 'n/a');
+    console.log(`  CPU per upload: app ${(appCpuMicros / 1000 / N).toFixed(1)} ms, database ${perUpload(dbCpu0, dbCpu)}, client ${perUpload(clientCpu0, clientCpu)}`);
     process.exitCode = growth <= 64 ? 0 : 1;
 
     server.closeAllConnections();

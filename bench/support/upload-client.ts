@@ -40,6 +40,8 @@ export interface UploadClient {
   /** One upload, timed by the client from its request's start to the answer's end. */
   upload(): Promise<{ seconds: number; status: number }>;
   close(): void;
+  /** The client process's pid (its CPU time is read from /proc by the benchmark). */
+  readonly pid: number | undefined;
 }
 
 /** Starts this client in a process of its own; resolves once it has uploaded `warmUps` times untimed. */
@@ -54,6 +56,7 @@ export async function startClient(url: string, cookie: string, csrf: string, fie
   const ready = await next();
   if (ready !== 'ready') throw new Error(`upload client: ${ready}`);
   return {
+    pid: child.pid,
     upload: async () => {
       child.stdin.write('go\n');
       return JSON.parse(await next()) as { seconds: number; status: number };
