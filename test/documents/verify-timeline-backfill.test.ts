@@ -270,7 +270,8 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     got = await lines();
     expect(got).to.have.length(6);
     expect(new Set(got.map((l) => String(l.document!.event))).size).to.equal(6);
-    const times = (await history()).map((e) => e.at.getTime());
-    expect(times).to.deep.equal([...times].sort((x, y) => x - y));
+    const all = await history();
+    const times = all.map((e) => e.at.getTime());
+    expect(times, all.map((e) => `${e.at.toISOString()} ${(e as { action?: string }).action}`).join('\n')).to.deep.equal([...times].sort((x, y) => x - y));
   });
 });
