@@ -121,7 +121,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // one source) carries both figures by two secondary sources agreeing; the decree's own text was not
   // reached (searched: "Điều 22. Trình tự cấp giấy phép lao động", "khoản 3 Điều 22 Nghị định 219",
   // "Within 60 days and no less than 10 days … work permit"), so the user-facing citation keeps Art. 4,
-  // 18 and does not name Art. 22. Also corroborated (htlaw.vn, "New points of Decree 219/2025/ND-CP"):
+  // 18 and does not name Art. 22. The figures themselves (not the article) also stand in the
+  // Government's own news portal, en.baochinhphu.vn 111250808104813884 ("Fresh regulations on work
+  // permit issuance", 8 Aug 2025: Form No. 03; "decide whether to issue the work permit within ten
+  // working days from the date of receiving valid dossier. In case the work permit is not issued, a
+  // written explanation must be provided within three working days"), and hanoitimes.vn 800404.
+  // Also corroborated (htlaw.vn, "New points of Decree 219/2025/ND-CP"):
   // Art. 3(3) the expert, Art. 4 the provincial People's Committee, Art. 6(3) the criminal record
   // applied for with the permit through the National Public Service Portal; eiv.edu.vn (?p=17138):
   // Art. 18's file in 7 parts, Form 03, the health certificate "Not exceeding 12 months from the date
