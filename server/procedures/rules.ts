@@ -228,7 +228,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
   // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): "Trong thời
   // hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan quản lý xuất nhập cảnh … xem xét cấp thẻ
-  // tạm trú" (the 2014 text, tiimtravel.vn; the same in summaries of the article as amended by Law
+  // tạm trú" (the 2014 text, tiimtravel.vn and thuvienphapluat.vn hoi-dap 35E05, both quoting clause
+  // 1 (a)-(d) and clause 2 (a)-(c) in full, checked 7 Dec 2026; the same in summaries of the article as amended by Law
   // 51/2019, davilaw.vn, iguide.ai). Art. 38(1) (as restated by Law 51/2019): the card's term ends
   // at least 30 days before the passport expires (so the passport must be valid 30 days beyond the
   // card's end: server/documents/validity.ts reads the card end date recorded here).
