@@ -21,7 +21,11 @@
 // Art. 112(1), so the Art. 111(3) make-up does not reach it (it falls on weekdays in 2026 and 2027).
 // The day, off on full pay, was first chosen in the Politburo's Resolution 80-NQ/TW of 7 Jan 2026 on
 // Vietnamese culture (tienphong.vn post1812508, baotintuc.vn 20260113202440189, via the search tool);
-// the Assembly's resolution made it law.
+// the Assembly's resolution made it law. Resolution 80's paid day off checked again 7 Dec 2026 (s40):
+// vietnam-aujourdhui.info 2026/01/13 ("Vietnam will officially mark Nov. 24 as 'Vietnam Culture
+// Day,' a paid public holiday, under a Politburo resolution"), chaohanoi.com 2026/01/14; the
+// Assembly's Resolution 28/2026/QH16 itself was not found again in that search (pages: "Vietnam
+// Culture Day 24 November day off paid holiday National Assembly resolution 2026").
 // A swap around 24 November 2026 (Monday 23 off, Saturday 28 worked) was proposed in September
 // 2026; no decision was found, so it is not seeded (an administrator adds it on /admin/holidays).
 import type { HolidayKind } from '../../models/holiday.ts';
@@ -61,11 +65,16 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // New Year 2026: Friday 2 January off, swapped for Saturday 10 January worked (Government Office
   // letter 12729/VPCP-KGVX, December 2025, as public repositories carrying the 2026 notices cite it
   // and xaydungchinhsach.chinhphu.vn "Lịch nghỉ Tết Dương lịch 2026" reports it; letter not read).
+  // Checked 7 Dec 2026 (s40): a republished news item (collector.com.tr 965292743) dates the letter
+  // 25 Dec 2025, the Deputy Prime Minister approving the Ministry's proposal: "nghỉ 4 ngày liên tục từ
+  // thứ năm (ngày 1/1/2026) đến hết chủ nhật (ngày 4/1/2026); hoán đổi từ ngày làm việc thứ sáu (ngày
+  // 2/1/2026) sang ngày nghỉ hằng tuần thứ bảy (ngày 10/1/2026)": matches.
   { date: '2026-01-02', vi: 'Nghỉ hoán đổi dịp Tết Dương lịch (làm bù thứ Bảy 10/1)', en: "New Year holiday (swapped for Saturday 10 January)", basis: 'swap' },
   { date: '2026-01-10', vi: 'Làm bù cho ngày 2/1', en: 'Working Saturday (in exchange for 2 January)', kind: 'working_day', basis: 'swap' },
   // Tết Bính Ngọ: New Year's Day is 17 Feb; official break Sat 14 Feb – Sun 22 Feb, weekdays 16–20
   // (Ministry of Home Affairs, approved by the Prime Minister; Việt Nam News 2025,
-  // vietnamnews.vn/politics-laws/1727514).
+  // vietnamnews.vn/politics-laws/1727514; congan.com.vn 388656: "từ thứ Bảy 14/2/2026 (tức 27 tháng
+  // Chạp, năm Ất Tỵ) đến hết Chủ nhật 22/2/2026 … tổng cộng 9 ngày liên tục", checked 7 Dec 2026).
   ...['2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19', '2026-02-20'].map((date) => ({ date, ...tet })),
   // 10th day of the 3rd lunar month is Sunday 26 April: observed Monday 27 April.
   { date: '2026-04-26', vi: 'Giỗ Tổ Hùng Vương', en: 'Hùng Kings Commemoration', basis: 'labourCode112' },
@@ -98,7 +107,13 @@ export const VN_HOLIDAYS: readonly HolidaySeed[] = [
   // Tết on 6 Feb, an hour before midnight, inside the series' minutes of error) and 7 Apr 2027 06:54
   // (month 3: its 10th day is 16 Apr). Searched pages again for a 2027 decision ("lịch nghỉ Tết
   // Nguyên đán 2027", "Tet holiday 2027 schedule approved Prime Minister"): none found, so still
-  // provisional.
+  // provisional. Searched again 7 Dec 2026 (s40, pages: "lịch nghỉ Tết Nguyên đán 2027 Thủ tướng đồng
+  // ý", "Vietnam Tet holiday 2027 schedule Ministry of Home Affairs proposal days off", "Vietnam 2027
+  // public holidays Lunar New Year Tet 2027 days off approved", "Tết Đinh Mùi 2027 nghỉ 9 ngày công
+  // chức viên chức Bộ Nội vụ phương án"): only the 2026 schedule and older years came back; no 2027
+  // decision. An amendment to Labour Code Art. 112 adding days (searched "sửa đổi Bộ luật Lao động
+  // Điều 112 tăng ngày nghỉ lễ tết 2026"): nothing relevant found, so none is assumed beyond Culture
+  // Day (unverified, not ruled out).
   ...['2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11'].map((date) => ({ date, ...tet, provisional: true as const })),
   // 10th day of the 3rd lunar month: Friday 16 April 2027 (same algorithm; it gives 26 April 2026, the
   // day the Ministry announced for 2026).

@@ -75,7 +75,8 @@ export interface StartTooSoon {
  * Whether `start` ('YYYY-MM-DD' or the stored day) comes too soon for a work permit (or its
  * exemption certificate) not lodged yet: Decree 219/2025/ND-CP lets the file be lodged only "within
  * 60 days and at least 10 days before" the planned start (rules.ts fileBeforeStartDays,
- * earliestStartForFiling). Before the acceptance (no procedures yet) the applicant's request for a
+ * earliestStartForFiling): Art. 9(1) for the exemption certificate (quoted by news.laodong.vn
+ * 1559299); for the permit Art. 22 per secondary sources only (rules.ts). Before the acceptance (no procedures yet) the applicant's request for a
  * work permit counts, a Vietnamese citizen needing none (applications/family-support.ts). A start
  * that no filing can meet is refused naming the earliest day (walk-proc #2: an offer for a start 4
  * days away was saved and accepted, and the case began with its legal window closed).

@@ -32,10 +32,13 @@ export const VALIDITY_RULES: Partial<Record<DocumentType, ValidityRule>> = {
   // Decree 219/2025/ND-CP Art. 18(2): the health certificate is used within 12 months of its issue. As
   // news.laodong.vn 1554785 quotes the clause, the 12 months are written for a certificate issued abroad
   // (recognised by treaty); one issued in Vietnam has the same 12 months under the health ministry's
-  // rules (not re-checked here): one rule for both.
+  // rules (not re-checked here): one rule for both. eiv.edu.vn (?p=17138, on Art. 18, checked 7 Dec
+  // 2026 with the search tool) lists "Validity: Not exceeding 12 months from the date of issuance"
+  // for the health certificate as a whole, after the note on foreign ones: the same 12 months.
   health_certificate: { kind: 'issued', months: 12, basis: 'decree219_art18_2' },
   // Decree 219/2025/ND-CP Art. 18(4): the criminal record certificate is issued no more than 6 months
-  // before the file is lodged.
+  // before the file is lodged (news.laodong.vn 1554785 quoting clause 4; unless applied for with the
+  // permit through the National Public Service Portal, Art. 6(3) as htlaw.vn summarises it).
   criminal_record: { kind: 'issued', months: 6, basis: 'decree219_art18_4' },
   // Law 47/2014/QH13 Art. 38(1) (as restated 2019): a temporary residence card ends at least 30 days
   // before the passport does, so the passport must outlast the card's end by 30 days.

@@ -110,6 +110,27 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   //   vietnamteachingjobs.com ("reduces minimum application filing from 15 days to 10 days").
   //   Article: unverified (searched "không ít hơn 10 ngày", "trước ít nhất 10 ngày", "at least 10
   //   days before", in pages and code; only the licensing manual and summaries without an article).
+  // Checked again 7 Dec 2026 (s40, search tool, pages): the article for the window and the decision.
+  // en.expertis.vn ("Reforming procedures on Work Permits for Foreign Workers"): "According to new
+  // regulations (Clause 3, Article 22, Decree 219): At least 10 days before the employee's expected
+  // working date, the enterprise must submit an application for a work permit"; luatnguyen.vn 932
+  // ("New regulations on foreign workers"): "Article 22 of Decree 219/2025 … reduces the processing
+  // time … to 10 working days after receiving a complete dossier … If the permit is denied, the
+  // authority must issue a written explanation within three working days", and the notice to another
+  // province at least three days ahead in the same article. So Art. 22 (clause 3 for the 10 days, per
+  // one source) carries both figures by two secondary sources agreeing; the decree's own text was not
+  // reached (searched: "Điều 22. Trình tự cấp giấy phép lao động", "khoản 3 Điều 22 Nghị định 219",
+  // "Within 60 days and no less than 10 days … work permit"), so the user-facing citation keeps Art. 4,
+  // 18 and does not name Art. 22. The figures themselves (not the article) also stand in the
+  // Government's own news portal, en.baochinhphu.vn 111250808104813884 ("Fresh regulations on work
+  // permit issuance", 8 Aug 2025: Form No. 03; "decide whether to issue the work permit within ten
+  // working days from the date of receiving valid dossier. In case the work permit is not issued, a
+  // written explanation must be provided within three working days"), and hanoitimes.vn 800404.
+  // Also corroborated (htlaw.vn, "New points of Decree 219/2025/ND-CP"):
+  // Art. 3(3) the expert, Art. 4 the provincial People's Committee, Art. 6(3) the criminal record
+  // applied for with the permit through the National Public Service Portal; eiv.edu.vn (?p=17138):
+  // Art. 18's file in 7 parts, Form 03, the health certificate "Not exceeding 12 months from the date
+  // of issuance".
   // - Art. 7 as the list of exempt cases: corroborated, secondary only: siglaw.com.vn ("Legal basis:
   //   Clause 1, Article 7 of Decree No. 219/2025/NĐ-CP" for the VND 3 billion investors), dnp-law.com
   //   ("Legal basis: Article 7 of Decree No. 219/2025/ND-CP"), en.expertis.vn ("According to Article 7
@@ -135,8 +156,16 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // its reasons within 3 working days of the complete file (national administrative procedure
   // 1.014196, Decision 886/QĐ-BNV, as republished by Bắc Ninh in Decision 1513/QĐ-UBND, 22 Nov
   // 2025). So the reasons come with the refusal, within the decision time (refusalWithReasons), not
-  // on a clock after it. Doubtful, not settled against the gazette text: news.laodong.vn 1559299
-  // reads Art. 9(3) as 3 working days for either answer, the certificate too; the 5 are kept.
+  // on a clock after it. Settled 7 Dec 2026 (s40): the English edition of news.laodong.vn 1559299
+  // quotes Art. 9(3) in full: "Within 5 working days from the date of receiving a complete
+  // application … the competent authority [issues the certificate] according to Form No. 2 … In case
+  // of not being granted …, there must be a written response and a reason stated within 3 working
+  // days from the date of receipt of the complete application" (an earlier note read it as 3 days for
+  // either answer: wrong). So 5 working days for the certificate (decisionWorkingDays) is Art. 9(3);
+  // a refusal is due sooner, 3 working days from the complete file. Not modelled as its own date: HR
+  // cannot know beforehand which answer comes, and the 5-day date is the latest either is due. The
+  // same quote gives Art. 9(1), the window "Within 60 days and no less than 10 days from the date the
+  // foreign employee plans to work" (fileBeforeStartDays), and Art. 9(4) as below.
   // Not verified against the gazette text: the application form's number (Form 01 in earlier notes;
   // the certificate itself is Form 02 per the same article).
   // Art. 9(4) (same article as quoted): the cases of Labour Code Art. 154(4), (5), (6), (8) and of the
@@ -153,13 +182,20 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // its clause (mondaq.com 1673670, dblegal.vn 1307, vietnamlawmagazine.vn 76094, visa5s.com: "foreign
   // experts invited by central or local authorities to work in priority sectors such as finance,
   // science, technology, innovation, and digital transformation"; whether it needs the certificate
-  // or only a notice, none of them says).
-  // The 5 working days (decisionWorkingDays): the licensing manual ("cơ quan cấp trong 05 ngày làm
-  // việc") and procedure 1.014196 agree; the gazette text not reached.
+  // or only a notice, none of them says). Searched again 7 Dec 2026 (s40): pages ("Decree 219/2025
+  // Article 7 exemption list … experts confirmed by ministry finance science technology innovation",
+  // "dblegal cases exempt … priority sectors notification certificate", visa5s.com's page, whose
+  // excerpt splits the cases needing a certificate from those needing a notice but stops before the
+  // expert), code (the clause's likely wording, "được bộ, cơ quan ngang bộ, Ủy ban nhân dân cấp tỉnh
+  // xác nhận … tài chính, khoa học, công nghệ, đổi mới sáng tạo"; find_string "lĩnh vực tài chính,
+  // khoa học, công nghệ, đổi mới"): still not found. Unverified.
+  // The 5 working days (decisionWorkingDays): Art. 9(3) as quoted above; the licensing manual ("cơ
+  // quan cấp trong 05 ngày làm việc") and procedure 1.014196 agree; the gazette itself not read.
   work_permit_exemption: {
     legalBasis: {
-      vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc)',
-      en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9; issued within 5 working days)',
+      // The 5 working days are Art. 9(3), as news.laodong.vn 1559299 quotes it (above).
+      vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9; cấp trong 05 ngày làm việc, khoản 3 Điều 9)',
+      en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9; issued within 5 working days, Art. 9(3))',
     },
     citation: { vi: 'Nghị định 219/2025/NĐ-CP, giấy xác nhận không thuộc diện cấp giấy phép lao động (Điều 4, 9)', en: 'Decree 219/2025/ND-CP, certificate of exemption from a work permit (Art. 4, 9)' },
     office: { vi: 'Ủy ban nhân dân cấp tỉnh (Sở Nội vụ)', en: "Provincial People's Committee (Department of Home Affairs)" },
@@ -192,7 +228,8 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // Law 47/2014/QH13, Art. 37(1): the file (request of the inviting organisation, declaration with
   // photo, passport, proof of the Art. 36 case, e.g. the work permit); Art. 37(2)(c): "Trong thời
   // hạn 05 ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan quản lý xuất nhập cảnh … xem xét cấp thẻ
-  // tạm trú" (the 2014 text, tiimtravel.vn; the same in summaries of the article as amended by Law
+  // tạm trú" (the 2014 text, tiimtravel.vn and thuvienphapluat.vn hoi-dap 35E05, both quoting clause
+  // 1 (a)-(d) and clause 2 (a)-(c) in full, checked 7 Dec 2026; the same in summaries of the article as amended by Law
   // 51/2019, davilaw.vn, iguide.ai). Art. 38(1) (as restated by Law 51/2019): the card's term ends
   // at least 30 days before the passport expires (so the passport must be valid 30 days beyond the
   // card's end: server/documents/validity.ts reads the card end date recorded here).
@@ -253,6 +290,12 @@ export const PROCEDURE_RULES: Record<ProcedureKind, ProcedureRule> = {
   // the Ministry of Justice, then the President): stage limits, none for the whole, and whether Law
   // 79/2025/QH15 or Decree 191/2025/ND-CP changed them is unverified (searched "thời hạn giải quyết
   // hồ sơ xin trở lại quốc tịch … 2025"). So still the institute's own target, no legal date.
+  // Searched again 7 Dec 2026 (s40, pages): "Law 79/2025/QH15 amending Article 21 naturalization
+  // procedure within working days", "restoration of Vietnamese nationality 2025 procedure time limit
+  // … Decree 191", "Law 79/2025/QH15 … Article 25 … within days of receiving complete dossier". The
+  // Law's and the Decree's English texts (english.luatvietnam.vn 404188, 405398) are stored only in
+  // their opening parts: Law 79 Art. 1(1) amends Art. 5; Decree 191 Art. 1 details Art. 19, 20(3), 23,
+  // 24(2) among others (so the restoration's Art. 23 and 24 still bear those numbers after 2025). No time limit reached: unverified.
   citizenship: {
     legalBasis: {
       vi: 'Luật Quốc tịch Việt Nam 2008 (sửa đổi 2014, 2025): trở lại quốc tịch cho người đã mất quốc tịch Việt Nam, Điều 23–25; nhập quốc tịch cho người chưa từng có, Điều 19–21; Nghị định 191/2025/NĐ-CP',
