@@ -69,6 +69,8 @@ export interface DocumentView {
 
 export interface ChecklistItemView {
   type: string;
+  /** The first item with a paper for this reader to check: the `to-check` anchor the queue links to. */
+  firstToCheck?: boolean;
   phase: string;
   /** A paper off the checklist, sent with an answer to a request for information (phase `answer`). */
   answered?: boolean;
@@ -108,6 +110,8 @@ export interface ChecklistView {
   /** The applicant's unconfirmed address: uploads wait for its confirmation. */
   confirmEmailFirst?: string;
   isStaff: boolean;
+  /** A reader who checks papers and has none to check here: `to-check` is the list's own anchor. */
+  noneToCheck?: boolean;
   items: ChecklistItemView[];
   counts: { missing: number; rejected: number; expired: number; tooShort: number; expiring: number; accepted: number; total: number };
   /** The items of later phases not counted yet, by phase: said under the count, so that "0/5" becoming "3/8" is expected. */
@@ -331,7 +335,12 @@ export async function checklistForCase(
   // The offer's and onboarding's items both come once the offer is accepted (rules.ts phaseDue): one group, said once.
   const laterPhase = (phase: string) => (phase === 'onboarding' ? 'offer' : phase);
   const later = [...new Set(notCounted.map((i) => laterPhase(i.phase)))].map((phase) => ({ phase, types: notCounted.filter((i) => laterPhase(i.phase) === phase).map((i) => i.type) }));
+  // The queue's "N to check" mark links to `#to-check`: the first paper waiting for this reader's
+  // check, else the list itself (checked meanwhile by someone else).
+  const firstToCheck = mayVerify ? items.find((i) => [...i.current, ...i.renewals].some((d) => d.canVerify)) : undefined;
+  if (firstToCheck) firstToCheck.firstToCheck = true;
   return {
+    ...(mayVerify && !firstToCheck ? { noneToCheck: true } : {}),
     caseId,
     uploadAction: `/cases/${caseId}/documents`,
     canUpload: mayUpload && items.some((i) => i.uploadField || i.current.some((d) => d.replaceField)),

@@ -113,6 +113,10 @@ describe('cases: the case page', () => {
     expect(en.text.indexOf('id="doc-passport"')).to.be.greaterThan(0);
     expect(at.every((i) => i > 0), JSON.stringify(nav.links)).to.equal(true);
     expect([...at].sort((x, y) => x - y)).to.deep.equal(at);
+    // The queue's mark links to #to-check: one anchor, inside the passport's item, before its controls.
+    expect(en.text.match(/id="to-check"/g)).to.have.length(1);
+    const passportItem = /<li class="checklist-item[^"]*" id="doc-passport"[\s\S]*?<\/li>/.exec(en.text)![0];
+    expect(passportItem.indexOf('<span id="to-check"></span>')).to.be.within(0, passportItem.indexOf('button-accept'));
     // In Vietnamese.
     const vi = navOf((await page(await signedIn(t, await createUser({ role: 'hr_officer', institute: call.institute, locale: 'vi' })), `/cases/${c._id}`)).text);
     expect(vi.label).to.equal('Trên trang này');
@@ -122,6 +126,12 @@ describe('cases: the case page', () => {
     const done = navOf((await page(await signedIn(t, hr1), `/cases/${c._id}`)).text).links;
     expect(done.map((l) => l.href)).to.deep.equal(['#actions', '#profile', '#support', '#timeline', '#notes', '#messages', '#planner', '#documents', '#emails']);
     expect(done.find((l) => l.text === 'Documents')).to.deep.equal({ href: '#documents', text: 'Documents', note: undefined });
+    // Checked meanwhile: #to-check is the list's own place, no paper's.
+    const donePage = (await page(await signedIn(t, hr1), `/cases/${c._id}`)).text;
+    expect(donePage.match(/id="to-check"/g)).to.have.length(1);
+    expect(donePage.indexOf('id="to-check"')).to.be.below(donePage.indexOf('id="doc-cv"'));
+    // The applicant has no anchor of the kind: nothing of hers to check.
+    expect((await page(await signedIn(t, applicant), `/applications/${c._id}`)).text).to.not.include('id="to-check"');
   });
 
   it("tells the officer the applicant's language: on the case, beside the message and beside a document's reason", async () => {

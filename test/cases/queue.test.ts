@@ -292,6 +292,8 @@ describe('cases: the HR queue', () => {
     let queue = await page(a, '/cases?size=100');
     expect(rowIn(queue.text, withMessage)).to.include('data-flag="message"').and.include('Message to answer');
     expect(rowIn(queue.text, withUpload)).to.include('data-flag="documents"').and.include('1 document to check');
+    // The mark is a link to the case's first paper to check (the page's #to-check), named with the case.
+    expect(rowIn(queue.text, withUpload)).to.include(`<a class="badge todo" data-flag="documents" href="/cases/${withUpload._id}#to-check" aria-label="1 document to check on ${withUpload.reference}">1 document to check</a>`);
     expect(rowIn(queue.text, mine[22]!)).not.to.include('data-flag=');
 
     // The officer answers and checks: both flags go.
@@ -308,6 +310,8 @@ describe('cases: the HR queue', () => {
     await Case.updateOne({ _id: withMessage._id }, { $push: { messages: { at: new Date(), author: applicant._id, fromApplicant: true, text: 'Cảm ơn' } } });
     const vi = await page(await signedIn(t, hrVi), '/cases?size=100');
     expect(rowIn(vi.text, withMessage)).to.include('Tin nhắn cần trả lời');
+    await CaseDocument.updateOne({ _id: pending._id }, { $set: { status: 'pending' } });
+    expect(rowIn((await page(await signedIn(t, hrVi), '/cases?size=100')).text, withUpload)).to.include(`aria-label="1 giấy tờ cần kiểm tra của hồ sơ ${withUpload.reference}">1 giấy tờ cần kiểm tra</a>`);
   });
 
   it('sorts by due date, submission date, reference and score', async () => {

@@ -278,8 +278,10 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
     await queueRow(h);
     expect(await h.$(`tr:has(a[href="/cases/${caseId}"]) [data-flag="documents"]`), 'the mark back').to.not.equal(null);
     await papersToCheck(h);
-    await h.focus(`a[href="/cases/${caseId}"]`);
+    // The row's "2 to check" mark is the way in: it opens the case at the first paper to check (s40: 40 Tabs from the page's top).
+    await h.focus(`tr:has(a[href="/cases/${caseId}"]) a[data-flag="documents"]`);
     await enter(h);
+    expect(new URL(h.url()).hash, 'at the first paper to check').to.equal('#to-check');
     const passport2 = String((await docOf('passport'))._id);
     const photo2 = String((await docOf('photo'))._id);
     const tabs: number[] = [];
@@ -288,6 +290,7 @@ describe('walk s38: an HR officer\'s document-checking day', function () {
       await enter(h);
       expect((await CaseDocument.findById(id).lean())!.status).to.equal('accepted');
     }
+    expect(tabs[0], 'Tabs from the queue\'s mark to the first paper\'s accept').to.be.at.most(6);
     // From the passport just accepted to the photo below it: past the passport's own links only.
     expect(tabs[1], 'Tabs from one paper decided to the next').to.be.at.most(6);
     const done = await look(h, 'all-accepted', 'hr');
