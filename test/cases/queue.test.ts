@@ -290,7 +290,7 @@ describe('cases: the HR queue', () => {
     });
     const a = await signedIn(t, hr);
     let queue = await page(a, '/cases?size=100');
-    expect(rowIn(queue.text, withMessage)).to.include('data-flag="message"').and.include('Message to answer');
+    expect(rowIn(queue.text, withMessage)).to.include(`<a class="badge todo" data-flag="message" href="/cases/${withMessage._id}#messages" aria-label="Message to answer · ${withMessage.reference}">Message to answer</a>`);
     expect(rowIn(queue.text, withUpload)).to.include('data-flag="documents"').and.include('1 document to check');
     // The mark is a link to the case's first paper to check (the page's #to-check), named with the case.
     expect(rowIn(queue.text, withUpload)).to.include(`<a class="badge todo" data-flag="documents" href="/cases/${withUpload._id}#to-check" aria-label="1 document to check on ${withUpload.reference}">1 document to check</a>`);

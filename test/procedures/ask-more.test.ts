@@ -163,7 +163,7 @@ describe('procedures: more is asked of the applicant', function () {
     expect(hrPage).to.match(/Degree translations \(certified\) uploaded on .+: check it, then record it received\./);
     // The upload answers the request: the queue's row and HR's home page say so already.
     const rowNow = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
-    expect(rowNow((await page(hr, '/cases?assignee=me')).text)).to.include('data-flag="ask-answered">Applicant answered: Work permit<');
+    expect(rowNow((await page(hr, '/cases?assignee=me')).text)).to.include('>Applicant answered: Work permit</a>');
     expect((await page(hr, '/')).text).to.include(`data-answer-case="${c._id}"`);
     // …and the assigned officer is e-mailed of it, once, in their language, on the SMTP server.
     const officerItems = async () => (await Case.findById(c._id).lean())!.outbox.filter((o) => o.template === 'procedure_ask_replied').map((o) => `${o.to} ${o.key}`);
@@ -195,7 +195,8 @@ describe('procedures: more is asked of the applicant', function () {
 
     // HR hears of it where it works daily: a badge on the queue's row, a line on the home page.
     const row = (html: string) => html.slice(html.indexOf(`data-case="${c._id}"`), html.indexOf('</tr>', html.indexOf(`data-case="${c._id}"`)));
-    expect(row((await page(hr, '/cases?assignee=me')).text)).to.include('<span class="badge todo" data-flag="ask-answered">Applicant answered: Work permit</span>');
+    // A link to the case's procedures, named with the case for a list of the page's links.
+    expect(row((await page(hr, '/cases?assignee=me')).text)).to.match(/<a class="badge todo" data-flag="ask-answered" href="\/cases\/[a-f0-9]{24}#support" aria-label="Applicant answered: Work permit · TA-\d{4}-\d{6}">Applicant answered: Work permit<\/a>/);
     const home = await page(hr, '/');
     expect(home.text).to.include(`data-answer-case="${c._id}"`);
     expect(text(home.text)).to.match(/Work permit: answered 1 Mar 2027/);
