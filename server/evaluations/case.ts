@@ -1,6 +1,7 @@
 // A case as the panel sees it from the shortlist (facts, scorecards under the hidden-scores rule,
 // document completeness, the decisions the actor may take), side-by-side comparison, and the
 // leader's decisions, each a workflow transition.
+import { loadCalendar, type WorkingCalendar } from '../calendar/index.ts';
 import type { Types } from 'mongoose';
 import type { CallDoc } from '../../models/call.ts';
 import { Case, type CaseDoc } from '../../models/case.ts';
@@ -102,6 +103,8 @@ export interface ShortlistCase {
   panelSize: number;
   /** On hold: who held it (HR's holds too), when, and its review day; scoring is paused meanwhile (lead s35 follow-up). */
   held?: HoldFacts;
+  /** Shortlisted: the offer-or-reject decision's deadline (the stage's), with the calendar its working days are counted on. */
+  decisionDue?: { at: Date; calendar: WorkingCalendar };
 }
 
 /** A held case's last hold: its decider's name (one read), its moment, and the review day (the held stage's deadline). */
@@ -122,7 +125,9 @@ export async function shortlistCase({ ctx, call, caseDoc }: { ctx: Context; call
   // A leader with a declared conflict does not decide at all (refuseConflictedDecider): not asked to tick for deciding blind.
   // The viewer's own scorecard is read above (evaluationsForViewer): no second read of it.
   const blind = decisions.length > 0 && !evals.ownConflict && decidesBlind(ctx.actor ?? undefined, call, !!evals.own, caseDoc);
-  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), papers, decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}) };
+  // The date the shortlist's row gives ("decide by"), said where the decision is taken too.
+  const decisionDue = caseDoc.stage === 'shortlisted' && caseDoc.stageDueAt && decisions.length > 0 ? { at: caseDoc.stageDueAt, calendar: await loadCalendar() } : undefined;
+  return { caseDoc, evals, documents: docs.get(String(caseDoc._id)), papers, decisions, panel, taken: shown, blind, panelSize, ...(held ? { held } : {}), ...(decisionDue ? { decisionDue } : {}) };
 }
 
 export interface ComparedCase<C> {

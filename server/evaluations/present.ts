@@ -310,6 +310,7 @@ export function shortlistCasePage({ ctx, call, view, form = {} }: { ctx: Context
     holdReview: decisions.includes('put_on_hold') ? { min: vnDateKey(new Date(ctx.now.getTime() + 86_400_000)), hint: t('shortlists.decide.hold.reviewByHint', { days: HOLD_REVIEW_MAX_DAYS }) } : undefined,
     panelScores: view.panel,
     panelScoresMet,
+    decisionDue: view.decisionDue ? decisionDue(ctx, view.decisionDue.calendar, view.decisionDue.at) : undefined,
     // A leader who declared a conflict on the candidate does not decide (decision.ts refuseConflictedDecider): said before, the form closed.
     decisionBarred: !!evals.ownConflict,
     reasonMin: REASON_MIN,

@@ -78,4 +78,16 @@ describe('leaders: the decision deadline on the ranked shortlist and the home pa
     const vi = await page(await signedIn(t, leaderVi), '/');
     expect(words(/<li data-decisions="shortlisted">([\s\S]*?)<\/li>/.exec(vi.text)![1]!)).to.include('(quyết định gần nhất đến hạn ngày 26/4/2027, quá hạn 3 ngày làm việc)');
   });
+
+  it('the decision page says it too, beside the decision (en, vi); not on a case in evaluation (its deadline is the panel\'s)', async () => {
+    const casePage = (c: CaseDoc) => `/shortlists/${String(w.call._id)}/cases/${String(c._id)}`;
+    const en = await page(await signedIn(t, w.leader), casePage(soon));
+    const due = /<p id="decision-due" class="decision-due"><time datetime="2027-05-07">([^<]+)<\/time><\/p>/.exec(en.text);
+    expect(due, 'the decision due, beside the form').to.not.equal(null);
+    expect(decoded(due![1]!)).to.equal('Decision due 7 May 2027 · 4 working days left');
+    expect(en.text.indexOf('id="decision-due"')).to.be.below(en.text.indexOf('class="decision-form"'));
+    const lateVi = await page(await signedIn(t, leaderVi), casePage(late));
+    expect(lateVi.text).to.match(/<p id="decision-due" class="decision-due overdue"><time datetime="2027-04-26">Hạn quyết định: 26\/4\/2027 · quá hạn 3 ngày làm việc<\/time><\/p>/);
+    expect((await page(await signedIn(t, w.leader), casePage(inEvaluation))).text).not.to.include('id="decision-due"');
+  });
 });
