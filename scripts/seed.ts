@@ -205,7 +205,7 @@ async function main(): Promise<void> {
           publicationsCount: 1,
           patentsCount: 1,
         },
-        dependants: stage === 'onboarding' ? [{ fullName: 'Emma Becker', relationship: 'spouse', dateOfBirth: new Date('1988-06-14'), nationality }] : [],
+        dependants: stage === 'onboarding' ? [{ fullName: 'Trần Thu Trang', relationship: 'spouse', dateOfBirth: new Date('1988-06-14'), nationality }] : [],
         supportRequested: { workPermit: true, visa: true, residenceCard: true, housing: true, citizenship: false, family: stage === 'onboarding' },
         history: [{ at: now, actor: owner._id, actorRole: 'applicant', action: 'create', to: 'draft' }],
       });
