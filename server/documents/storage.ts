@@ -508,21 +508,42 @@ export class GridFsStorage implements DocumentStorage {
   }
 
   /**
-   * Removes chunks whose file document is missing (an upload cut short before GridFS wrote it),
-   * for uploads begun before `before` (a file's id carries the time its upload began).
+   * Removes chunks whose file document is missing (an upload cut short before `put` wrote it), of
+   * uploads begun before `before` and, with `since`, not before `since` (a file's id carries the time
+   * its upload began, to the second). Without `since` every chunk is read (distinct over the whole
+   * bucket: the start-up sweep, once); with it only the chunks of uploads begun in the window, an
+   * index range on files_id (bench/orphan-chunks.ts), which the running app's sweep reads each time.
    */
-  async removeOrphanChunks(before: Date): Promise<number> {
+  async removeOrphanChunks(before: Date, since?: Date): Promise<OrphanChunks> {
     const db = this.getDb();
+    const chunks = db.collection('documents.chunks');
     const started = Math.floor(before.getTime() / 1000);
-    const ids = (await db.collection('documents.chunks').distinct('files_id')) as unknown[];
+    const out: OrphanChunks = { chunks: 0, uploads: [] };
+    if (since && since.getTime() >= before.getTime()) return out;
+    const range = since ? { files_id: { $gte: ObjectId.createFromTime(Math.floor(since.getTime() / 1000)), $lt: ObjectId.createFromTime(started) } } : {};
+    const ids = (await chunks.distinct('files_id', range)) as unknown[];
     const old = ids.filter((id): id is ObjectId => id instanceof ObjectId && id.getTimestamp().getTime() / 1000 < started);
-    if (old.length === 0) return 0;
-    const present = new Set((await db.collection('documents.files').find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray()).map((f) => String(f._id)));
-    const orphans = old.filter((id) => !present.has(String(id)));
-    if (orphans.length === 0) return 0;
-    const res = await db.collection('documents.chunks').deleteMany({ files_id: { $in: orphans } });
-    return res.deletedCount;
+    if (old.length === 0) return out;
+    const files = db.collection('documents.files');
+    const present = new Set((await files.find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray()).map((f) => String(f._id)));
+    for (const id of old) {
+      if (present.has(String(id))) continue;
+      // Read again just before: a `put` that wrote its files document since the read above (an
+      // upload that outlived the grace, which nothing should) keeps its chunks.
+      if (await files.findOne({ _id: id }, { projection: { _id: 1 } })) continue;
+      const res = await chunks.deleteMany({ files_id: id });
+      if (res.deletedCount === 0) continue;
+      out.chunks += res.deletedCount;
+      out.uploads.push({ filesId: id.toHexString(), began: id.getTimestamp(), chunks: res.deletedCount });
+    }
+    return out;
   }
+}
+
+/** What removeOrphanChunks removed: every chunk, and each cut-short upload's files id, start and chunk count. */
+export interface OrphanChunks {
+  chunks: number;
+  uploads: Array<{ filesId: string; began: Date; chunks: number }>;
 }
 
 /** The storage named by UPLOAD_STORAGE, on the app's mongoose connection for GridFS. */
@@ -582,6 +603,6 @@ export async function sweepUploads(storage: DocumentStorage, opts: SweepOptions)
       result.storedFiles += 1;
     }
   }
-  if (storage instanceof GridFsStorage) result.chunks = await storage.removeOrphanChunks(opts.before);
+  if (storage instanceof GridFsStorage) result.chunks = (await storage.removeOrphanChunks(opts.before)).chunks;
   return result;
 }
