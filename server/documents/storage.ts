@@ -512,7 +512,8 @@ export class GridFsStorage implements DocumentStorage {
    * uploads begun before `before` and, with `since`, not before `since` (a file's id carries the time
    * its upload began, to the second). Without `since` every chunk is read (distinct over the whole
    * bucket: the start-up sweep, once); with it only the chunks of uploads begun in the window, an
-   * index range on files_id (bench/orphan-chunks.ts), which the running app's sweep reads each time.
+   * index range on files_id, which the running app's sweep reads each time. bench/orphan-chunks.ts,
+   * 100,000 files in 400,000 chunks: the whole bucket 2.2 s (median of 5), a window of an hour 5 ms.
    */
   async removeOrphanChunks(before: Date, since?: Date): Promise<OrphanChunks> {
     const db = this.getDb();
@@ -525,7 +526,12 @@ export class GridFsStorage implements DocumentStorage {
     const old = ids.filter((id): id is ObjectId => id instanceof ObjectId && id.getTimestamp().getTime() / 1000 < started);
     if (old.length === 0) return out;
     const files = db.collection('documents.files');
-    const present = new Set((await files.find({ _id: { $in: old } }, { projection: { _id: 1 } }).toArray()).map((f) => String(f._id)));
+    // The files of the same range of ids, read whole and compared here: `_id: { $in: ids }` cost the
+    // embedded database time in proportion to files × ids (bench/orphan-chunks.ts: 1,000 ids against
+    // 10,000 files 361 ms, 10,000 ids 1.6 s; at 100,000 files it held its thread past the driver's timeouts).
+    const idRange = since ? { $gte: range.files_id!.$gte, $lt: range.files_id!.$lt } : { $lt: ObjectId.createFromTime(started) };
+    const present = new Set<string>();
+    for await (const f of files.find({ _id: idRange }, { projection: { _id: 1 } })) present.add(String(f._id));
     for (const id of old) {
       if (present.has(String(id))) continue;
       // Read again just before: a `put` that wrote its files document since the read above (an
