@@ -92,6 +92,29 @@ describe('documents: GridFS chunks of uploads cut short, removed while the app r
     await db.dropDatabase();
   });
 
+  it('periodically (here each second): removes an orphan once older than the grace, each run reading on from the previous run’s cut-off', async () => {
+    const conn = (await testDatabase()).connection.useDb(`orphan_chunks_period_${process.pid}`);
+    const db = conn.db as unknown as Db;
+    const chunks = db.collection('documents.chunks');
+    const lines: string[] = [];
+    const logger = createLogger('debug', new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) as never);
+    const config = { upload: { storage: 'gridfs', dir: path.join(tmpdir(), 'unused'), gridfsGraceMs: 1000, gridfsSweepIntervalMs: 1000 } } as Config;
+    const service = orphanChunkService({ config, logger, db: { connection: conn } } as unknown as AppContext);
+    const orphan = new ObjectId();
+    await chunks.insertMany([0, 1].map((n) => ({ files_id: orphan, n, data: Buffer.from('cut short') })));
+    service.start();
+    await waitFor(async () => (await chunks.countDocuments({ files_id: orphan })) === 0, 10_000, 'the orphan removed');
+    await waitFor(async () => lines.filter((l) => l.includes('GridFS orphan chunks: none')).length >= 2, 10_000, 'two runs after');
+    await service.stop();
+    const runs = lines.filter((l) => /GridFS (orphan chunks: none|chunks of uploads cut short removed)/.test(l)).map((l) => JSON.parse(l) as { since: string; before: string });
+    expect(JSON.parse(lines.find((l) => l.includes('cut short removed'))!).uploads[0].filesId).to.equal(orphan.toHexString());
+    for (let i = 1; i < runs.length; i++) {
+      // From the previous cut-off less the minute's overlap: no gap, and not the whole bucket again.
+      expect(Date.parse(runs[i]!.since)).to.equal(Date.parse(runs[i - 1]!.before) - 60_000);
+    }
+    await db.dropDatabase();
+  });
+
   it('a death on an instance that stores on disk schedules nothing', async () => {
     const conn = (await testDatabase()).connection.useDb(`orphan_chunks_disk_${process.pid}`);
     const lines: string[] = [];
