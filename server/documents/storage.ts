@@ -218,7 +218,7 @@ export interface StagedUpload {
 /**
  * The chunks of an aborted staging that the database did not remove (down or restarting: the upload
  * failed for that very reason), tried again after 2 s, 4 s… up to 5 min apart, for about half an hour:
- * the sweep removes such chunks at the next start only. Timers unref'd: they never hold the process.
+ * the sweeps remove such chunks only past their grace (orphan-chunks.ts, hourly). Timers unref'd: they never hold the process.
  */
 function removeChunksLater(chunks: Collection, id: ObjectId, attempt = 1): void {
   if (attempt > 12) return;
@@ -279,8 +279,9 @@ export async function discardReceived(tempPath: string): Promise<void> {
  * The chunks of one GridFS file, inserted as they arrive, a few batches at a time: the driver's own
  * upload stream inserts only what one write() fills and waits for it, one round trip after another,
  * and only once the whole file was received. No files document is written here: chunks without one
- * belong to no file (GridFS reads start from it), and the sweep removes them if the process stops
- * before `put` or `abort` (removeOrphanChunks; the files id carries the time the upload began).
+ * belong to no file (GridFS reads start from it), and the sweeps (at start, and while the app runs:
+ * orphan-chunks.ts) remove them if the process stops before `put` or `abort` (removeOrphanChunks;
+ * the files id carries the time the upload began).
  */
 class GridFsStaging implements StagedUpload {
   readonly id = new ObjectId();
