@@ -4,6 +4,7 @@ import './outbox/service.ts';
 import './reminders/service.ts';
 import './documents/service.ts';
 import './documents/sweep.ts';
+import './documents/orphan-chunks.ts';
 import './privacy/service.ts';
 import './planner/register.ts';
 import './procedures/job.ts';

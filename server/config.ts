@@ -74,6 +74,14 @@ const schema = z.object({
   UPLOAD_RATE_PER_HOUR: envNumber(z.number().int().min(1)).default(60),
   /** Bytes one application may hold in documents, every version counted. */
   UPLOAD_CASE_QUOTA_MB: envNumber(z.number().positive()).default(500),
+  /**
+   * GridFS: how old an upload's chunks without a files document must be before the running app removes
+   * them (server/documents/orphan-chunks.ts). Longer than any upload can take in any instance: the
+   * body within Node's request timeout (5 min), then the scan (1 min at most) and `put`. Drills shorten it.
+   */
+  GRIDFS_GRACE_MS: envNumber(z.number().int().min(1000)).default(15 * 60_000),
+  /** GridFS: how often the running app looks for chunks of uploads cut short (besides after a web process dies). */
+  GRIDFS_SWEEP_INTERVAL_MS: envNumber(z.number().int().min(1000)).default(3_600_000),
   /** Applicant accounts one network address may create per hour. */
   REGISTRATIONS_PER_IP_HOUR: envNumber(z.number().int().min(1)).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -154,7 +162,18 @@ export interface Config {
   /** The address account e-mails give for questions about an administrator's decision (none: the deciding administrator's). */
   adminContactEmail: string | undefined;
   mailDir: string;
-  upload: { storage: 'disk' | 'gridfs'; dir: string; maxBytes: number; clamdscanPath: string | undefined; ratePerHour: number; caseQuotaBytes: number };
+  upload: {
+    storage: 'disk' | 'gridfs';
+    dir: string;
+    maxBytes: number;
+    clamdscanPath: string | undefined;
+    ratePerHour: number;
+    caseQuotaBytes: number;
+    /** GRIDFS_GRACE_MS: chunks without a file younger than this may belong to an upload in progress. */
+    gridfsGraceMs: number;
+    /** GRIDFS_SWEEP_INTERVAL_MS: the running app's orphan-chunk sweep's period. */
+    gridfsSweepIntervalMs: number;
+  };
   logLevel: string;
   login: { maxFailures: number; lockoutMs: number };
   /** The per-account sign-in limit, whatever the network address: failures within `windowMs` before a pause of `lockoutMs`. */
@@ -257,6 +276,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clamdscanPath: e.CLAMDSCAN_PATH,
       ratePerHour: e.UPLOAD_RATE_PER_HOUR,
       caseQuotaBytes: Math.round(e.UPLOAD_CASE_QUOTA_MB * 1024 * 1024),
+      gridfsGraceMs: e.GRIDFS_GRACE_MS,
+      gridfsSweepIntervalMs: e.GRIDFS_SWEEP_INTERVAL_MS,
     },
     logLevel: e.LOG_LEVEL,
     login: { maxFailures: e.LOGIN_MAX_FAILURES, lockoutMs: e.LOGIN_LOCKOUT_MINUTES * 60_000 },

@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   let setupFailed!: (err: unknown) => void;
   const setup = new Promise<WebWorkerSetup>((resolve, reject) => ((setupDone = resolve), (setupFailed = reject)));
   setup.catch(() => undefined);
-  const workers = config.webWorkers > 0 ? startWebWorkers({ count: config.webWorkers, setup, logger }) : undefined;
+  // The background services start once the database is open; a web process that dies before has served nothing.
+  let services: ReturnType<Awaited<typeof loading>['startServices']> | undefined;
+  const workers = config.webWorkers > 0 ? startWebWorkers({ count: config.webWorkers, setup, logger, onDeath: () => services?.webProcessDied() }) : undefined;
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
     // The indexes only reads need are built once the pages are served (below).
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
   await seedHolidays(); // Vietnam's public holidays for the working-day calendar (idempotent)
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailDir: config.mailDir, from: config.mailFrom, timeoutMs: config.smtpTimeoutMs });
   const deps = { config, logger, db, mailer, now: () => new Date() };
-  const services = startServices(deps);
+  services = startServices(deps);
 
   // The pages are served by web processes, or here with WEB_WORKERS=0.
   let port: number;

@@ -7,6 +7,8 @@ export interface BackgroundService {
   name: string;
   start(): void;
   stop(): Promise<void>;
+  /** Told when a web process died unexpectedly (server/web-workers.ts): for services that clear up what such a death leaves. */
+  webProcessDied?(): void;
 }
 
 type ServiceFactory = (app: AppContext) => BackgroundService;
@@ -18,7 +20,7 @@ export function registerService(factory: ServiceFactory): void {
   factories.push(factory);
 }
 
-export function startServices(app: AppContext): { stop(): Promise<void>; services: BackgroundService[] } {
+export function startServices(app: AppContext): { stop(): Promise<void>; services: BackgroundService[]; webProcessDied(): void } {
   const services = factories.map((f) => f(app));
   for (const s of services) {
     s.start();
@@ -26,6 +28,9 @@ export function startServices(app: AppContext): { stop(): Promise<void>; service
   }
   return {
     services,
+    webProcessDied() {
+      for (const s of services) s.webProcessDied?.();
+    },
     async stop() {
       await Promise.allSettled(services.map((s) => s.stop()));
     },

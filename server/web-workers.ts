@@ -80,7 +80,13 @@ const LIVED_LONG_MS = 60_000;
  * Forks the web processes. `setup` may resolve later: they are forked first, so loading their code
  * overlaps the database's start in this process; each waits for it before connecting.
  */
-export function startWebWorkers(opts: { count: number; setup: Promise<WebWorkerSetup>; logger: Logger }): WebWorkers {
+export function startWebWorkers(opts: {
+  count: number;
+  setup: Promise<WebWorkerSetup>;
+  logger: Logger;
+  /** A web process that served died unexpectedly (what it was doing is cut short: its uploads' GridFS chunks stay, server/documents/orphan-chunks.ts). */
+  onDeath?: () => void;
+}): WebWorkers {
   const { logger } = opts;
   const workers = new Set<Worker>();
   let stopping = false;
@@ -142,6 +148,11 @@ export function startWebWorkers(opts: { count: number; setup: Promise<WebWorkerS
       youngDeaths = served && lived >= LIVED_LONG_MS ? 0 : youngDeaths + 1;
       const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** Math.max(0, youngDeaths - 1));
       logger.error({ pid: worker.process.pid, code, signal, failure, restartInMs: delay }, 'a web process stopped unexpectedly; starting another');
+      try {
+        opts.onDeath?.();
+      } catch (err) {
+        logger.error({ err }, 'clearing up after a web process that died failed');
+      }
       const t = setTimeout(() => {
         respawns.delete(t);
         if (!stopping) fork();

@@ -4,7 +4,8 @@
 // - Disk (UPLOAD_DIR, one instance's own folder): everything written before this process started
 //   and named by no record is left over from a crash.
 // - GridFS is shared by every instance, and another one may be between storing a file and writing
-//   its record: there only what is older than GRIDFS_GRACE_MS is swept (the next start takes the rest).
+//   its record: there only what is older than GRIDFS_GRACE_MS is swept (GridFS chunks of uploads cut
+//   since, while the app runs: orphan-chunks.ts; stored files no record names: the next start).
 // - Offer letters: a letter is stored (file, then its record) before the case's offer names it
 //   (server/cases/offer-terms.ts); a process killed in between leaves a record and file no offer
 //   names, still marked `offerPending`. Records are shared by every instance, so only those older

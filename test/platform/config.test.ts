@@ -47,6 +47,19 @@ describe("platform: the window gathering an applicant's messages into one e-mail
   });
 });
 
+describe('platform: the running sweep of GridFS chunks of uploads cut short (GRIDFS_*)', () => {
+  it('waits 15 minutes after an upload began and runs hourly unless set; refuses under a second and values that are not whole numbers', () => {
+    const c = loadConfig({}).upload;
+    expect([c.gridfsGraceMs, c.gridfsSweepIntervalMs]).to.deep.equal([900_000, 3_600_000]);
+    const set = loadConfig({ GRIDFS_GRACE_MS: '6000', GRIDFS_SWEEP_INTERVAL_MS: '60000' }).upload;
+    expect([set.gridfsGraceMs, set.gridfsSweepIntervalMs]).to.deep.equal([6000, 60_000]);
+    for (const bad of ['999', '0', '-5', '1.5', 'soon']) {
+      expect(() => loadConfig({ GRIDFS_GRACE_MS: bad }), bad).to.throw(ConfigError, /GRIDFS_GRACE_MS/);
+      expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: bad }), bad).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
+    }
+  });
+});
+
 describe('platform: database driver timeouts', () => {
   it('defaults to 10 s server selection, connect timeout and heartbeat, and a 60 s limit per operation', () => {
     expect(loadConfig({}).db).to.deep.equal({ serverSelectionTimeoutMs: 10_000, connectTimeoutMs: 10_000, heartbeatMs: 10_000, socketTimeoutMs: 60_000 });
