@@ -12,7 +12,6 @@
 import type { AppContext } from '../deps.ts';
 import { registerService, type BackgroundService } from '../services.ts';
 import { GridFsStorage, createStorage } from './storage.ts';
-import { GRIDFS_GRACE_MS } from './sweep.ts';
 
 /**
  * Each window starts this much before the previous one's cut-off: ids carry whole seconds, and a
@@ -29,8 +28,8 @@ export function orphanChunkService(app: AppContext): BackgroundService {
   const graceMs = app.config.upload.gridfsGraceMs;
   const store = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
   if (!(store instanceof GridFsStorage)) throw new Error('GridFS storage expected');
-  // The start-up sweep removed what was begun before its cut-off (this process's start less its grace).
-  let coveredUpTo = Date.now() - GRIDFS_GRACE_MS;
+  // The start-up sweep removed what was begun before its cut-off (this process's start less the same grace).
+  let coveredUpTo = Date.now() - graceMs;
   let timer: NodeJS.Timeout | undefined;
   const afterDeath = new Set<NodeJS.Timeout>();
   let running: Promise<void> | undefined;

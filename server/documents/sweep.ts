@@ -129,15 +129,17 @@ export function sweepAnswerFiles(app: Pick<AppContext, 'config' | 'db'>, before:
 }
 
 export async function sweepOnStart(app: Pick<AppContext, 'config' | 'db'>, startedAt: Date): Promise<{ disk: SweepResult; gridfs: SweepResult; offerLetters: { removed: number; kept: number }; answerFiles: { removed: number; kept: number } }> {
+  // The operator's grace (GRIDFS_GRACE_MS: longer than any upload takes), as the running sweep of chunks (orphan-chunks.ts) has it.
+  const graceMs = app.config.upload.gridfsGraceMs ?? GRIDFS_GRACE_MS;
   // First, so that a letter's file whose record it removes is not left for the next start.
-  const offerLetters = await sweepOfferLetters(app, new Date(startedAt.getTime() - GRIDFS_GRACE_MS));
+  const offerLetters = await sweepOfferLetters(app, new Date(startedAt.getTime() - graceMs));
   // An answer's file is shown to HR as the case's document: taken back at once, not after the
   // grace (the cut-off spares this process's own answers; another instance's answer still under
   // way loses the claim's version race, answers a conflict and takes its files back itself).
   const answerFiles = await sweepAnswerFiles(app, startedAt);
   const disk = await sweepUploads(new DiskStorage(app.config.upload.dir), { before: startedAt, referenced: referencedKeys, tempDir: uploadTempDir(app.config) });
   const gridfsStore = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
-  const gridfs = await sweepUploads(gridfsStore, { before: new Date(startedAt.getTime() - GRIDFS_GRACE_MS), referenced: referencedKeys });
+  const gridfs = await sweepUploads(gridfsStore, { before: new Date(startedAt.getTime() - graceMs), referenced: referencedKeys });
   return { disk, gridfs, offerLetters, answerFiles };
 }
 
