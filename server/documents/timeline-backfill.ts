@@ -299,7 +299,8 @@ export async function backfillDecisionLines(opts: { batchSize?: number; logger?:
   const decided = (await AuditEvent.distinct('case', { action: 'document.verify' }))
     .filter((id): id is Types.ObjectId => id instanceof Types.ObjectId)
     .sort((x, y) => (x.toHexString() < y.toHexString() ? -1 : 1));
-  const batch = Math.max(1, opts.batchSize ?? 500);
+  // Anything but a positive whole number (NaN would end the loop at once and set the mark) reads 500.
+  const batch = Number.isSafeInteger(opts.batchSize) && opts.batchSize! > 0 ? opts.batchSize! : 500;
   let failedInARow = 0;
   const failed = (err: unknown, cases: number, at: string) => {
     if (databaseUnreachable(err) || databaseFull(err)) throw err;

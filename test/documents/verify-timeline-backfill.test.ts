@@ -423,6 +423,20 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     expect(await history(c._id)).to.deep.equal(h);
   });
 
+  it('a history with an entry that is no object (damaged, dropped from the read as MongoDB drops it): the write its pins cannot name is skipped as unwritable, not left to every start', async () => {
+    const { c, events } = await decidedCase();
+    const T = (await AuditEvent.findOne({ case: c._id, action: 'document.verify' }).lean())!.at;
+    await Case.collection.updateOne({ _id: c._id }, { $push: { history: { $each: ['junk', { _id: new Types.ObjectId(), at: new Date(T.getTime() + 1_000), actorRole: 'hr_officer', action: 'assign', note: 'later' }] } } } as never);
+    await Counter.deleteOne({ _id: DECISION_LINES_BACKFILL });
+    const warned: string[] = [];
+    const r = await backfillDecisionLines({ logger: { warn: (o, m) => warned.push(`${m} ${JSON.stringify(o)}`) } });
+    // The pins, read without the entry, never hold: refused twice on a history that did not move.
+    expect(r).to.deep.include({ left: { failed: 0, busy: 0 }, done: true });
+    expect(r.skipped.unwritable).to.be.at.least(1);
+    expect(warned.filter((w) => w.includes(String(c._id)))).to.deep.equal([`document decision: its timeline line could not be placed in the stored history ${JSON.stringify({ case: String(c._id), event: String(events[0]) })}`]);
+    expect((await history(c._id)).map((e) => (typeof e === 'string' ? e : e.note ?? e.action))).to.deep.equal(['create', 'junk', 'later']);
+  });
+
   it('one case failing (a refused write) is logged and left, the walk goes on with the others, no mark; the next start does it (L5a)', async () => {
     const { c: first } = await decidedCase();
     const { c: second } = await decidedCase();
@@ -471,6 +485,37 @@ describe('documents: HR’s past decisions put on the case’s timelines (one-ti
     expect(await lines(second._id)).to.have.length(0);
     expect(await Counter.exists({ _id: DECISION_LINES_BACKFILL })).to.equal(null);
     expect(await backfillDecisionLines()).to.deep.include({ lines: 2, done: true });
+  });
+
+  it('cases failing one after another (every write refused): the run stops after five, no mark, nothing more read (L5a)', async () => {
+    const made: CaseDoc[] = [];
+    for (let i = 0; i < 6; i += 1) made.push((await decidedCase()).c);
+    await Counter.deleteOne({ _id: DECISION_LINES_BACKFILL });
+    // Every write to these cases refused; the others (done before, or skipped) fail nothing.
+    const mine = (op: Op) => made.some((c) => isCase(op, c));
+    let refused = 0;
+    let sixth = 0;
+    const listener = (op: Op) => {
+      if (isCase(op, made[5]!)) sixth += 1;
+      else if (lineWrite(op) && mine(op)) {
+        refused += 1;
+        throw new Error('drill: write refused');
+      }
+    };
+    mongoose.connection.on('operation-start', listener);
+    let failed: unknown;
+    try {
+      await backfillDecisionLines({ batchSize: 4 }).catch((err: unknown) => (failed = err));
+    } finally {
+      mongoose.connection.off('operation-start', listener);
+    }
+    expect(String(failed)).to.include('5 cases failed in a row, stopped');
+    expect(String((failed as Error).cause)).to.include('drill: write refused');
+    expect(refused).to.equal(5);
+    expect(sixth, 'stopped at the fifth: the sixth never read').to.equal(0);
+    expect(await Counter.exists({ _id: DECISION_LINES_BACKFILL })).to.equal(null);
+    expect(await backfillDecisionLines()).to.deep.include({ lines: 6, done: true });
+    for (const c of made) expect(await lines(c._id)).to.have.length(1);
   });
 
   it('the decided cases are read a batch of ids at a time, never with one $in of them all (L5b)', async () => {
