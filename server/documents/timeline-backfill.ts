@@ -132,7 +132,7 @@ const pin = (v: unknown) => (v === undefined ? { $exists: false } : { $eq: v });
  * ($eq: a stored value is never taken for an operator). Two entries of one instant without an id are
  * told apart by nothing, and need not be: the line's place depends on their time alone.
  */
-export function pinned(history: readonly StoredEntry[], k: number): Record<string, unknown> {
+function pinned(history: readonly StoredEntry[], k: number): Record<string, unknown> {
   const e = history[k];
   if (!e) return { [`history.${k}`]: { $exists: false } };
   if (e._id instanceof Types.ObjectId) return { [`history.${k}._id`]: e._id };
