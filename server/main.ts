@@ -195,7 +195,11 @@ async function main(): Promise<void> {
     void auditCaseDone
       .then(() => backfillDecisionLines({ logger }))
       .then(
-        (r) => (r.lines || Object.keys(r.skipped).length) && logger.info({ cases: r.cases, lines: r.lines, skipped: r.skipped }, 'document decisions made before the timeline showed them: lines added'),
+        (r) => {
+          if (r.lines || Object.keys(r.skipped).length) logger.info({ cases: r.cases, lines: r.lines, skipped: r.skipped }, 'document decisions made before the timeline showed them: lines added');
+          // Cases failed or too busy (each logged as it was left): the mark is not set, the next start does them.
+          if (!r.done) logger.warn({ left: r.left }, 'document decisions\' timeline lines: cases left to the next start');
+        },
         (err: unknown) => logger.error({ err }, 'document decisions\' timeline lines: backfill failed'),
       );
     // Once per database (a counter marks it): the cases' "documents to check" flag (until its
