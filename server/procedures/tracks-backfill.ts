@@ -27,7 +27,8 @@ export async function backfillCasesOnce<C>(opts: {
         const r = await opts.step(c);
         if (r === 'written') written += 1;
         if (r !== 'changed') break;
-        c = await Case.findOne({ _id: (first as { _id: unknown })._id, ...filter }, opts.fields).lean<C>();
+        // $and: a filter with an _id condition of its own must not replace the case's id (it re-read another case).
+        c = await Case.findOne({ $and: [{ _id: (first as { _id: unknown })._id }, filter] }, opts.fields).lean<C>();
       }
     }
   } finally {
