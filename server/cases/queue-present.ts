@@ -113,6 +113,8 @@ export async function queueModel(opts: { ctx: Context; q: QueueQuery } & QueueSt
         // Each row's texts are written here, not by helpers in the row's template: a helper call per
         // cell (about ten a row) was a fifth of the 50-row page's render.
         selectLabel: t('cases.queue.selectCase', { reference: r.reference }),
+        // The papers-to-check mark, a link named with the case (its text and the reference: no second lookup).
+        docsPendingText: r.docs?.pending ? t('cases.queue.docsPending', { count: r.docs.pending }) : undefined,
         callText: callText(r.callTitle),
         dueDate: r.nextDue ? formatDay(r.nextDue.at, ctx.locale) : undefined,
         likelyStartText: r.likelyStart ? t('cases.queue.likelyStart', { date: formatDay(r.likelyStart, ctx.locale) }) : undefined,

@@ -293,7 +293,7 @@ describe('cases: the HR queue', () => {
     expect(rowIn(queue.text, withMessage)).to.include(`<a class="badge todo" data-flag="message" href="/cases/${withMessage._id}#messages" aria-label="Message to answer · ${withMessage.reference}">Message to answer</a>`);
     expect(rowIn(queue.text, withUpload)).to.include('data-flag="documents"').and.include('1 document to check');
     // The mark is a link to the case's first paper to check (the page's #to-check), named with the case.
-    expect(rowIn(queue.text, withUpload)).to.include(`<a class="badge todo" data-flag="documents" href="/cases/${withUpload._id}#to-check" aria-label="1 document to check on ${withUpload.reference}">1 document to check</a>`);
+    expect(rowIn(queue.text, withUpload)).to.include(`<a class="badge todo" data-flag="documents" href="/cases/${withUpload._id}#to-check" aria-label="1 document to check · ${withUpload.reference}">1 document to check</a>`);
     expect(rowIn(queue.text, mine[22]!)).not.to.include('data-flag=');
 
     // The officer answers and checks: both flags go.
@@ -311,7 +311,7 @@ describe('cases: the HR queue', () => {
     const vi = await page(await signedIn(t, hrVi), '/cases?size=100');
     expect(rowIn(vi.text, withMessage)).to.include('Tin nhắn cần trả lời');
     await CaseDocument.updateOne({ _id: pending._id }, { $set: { status: 'pending' } });
-    expect(rowIn((await page(await signedIn(t, hrVi), '/cases?size=100')).text, withUpload)).to.include(`aria-label="1 giấy tờ cần kiểm tra của hồ sơ ${withUpload.reference}">1 giấy tờ cần kiểm tra</a>`);
+    expect(rowIn((await page(await signedIn(t, hrVi), '/cases?size=100')).text, withUpload)).to.include(`aria-label="1 giấy tờ cần kiểm tra · ${withUpload.reference}">1 giấy tờ cần kiểm tra</a>`);
   });
 
   it('sorts by due date, submission date, reference and score', async () => {
