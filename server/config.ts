@@ -7,6 +7,8 @@ import { parseDataKey, type DataEncryptionConfig } from './crypto/keyring.ts';
 
 /** GRIDFS_GRACE_MS's least value in production (config below). */
 const GRIDFS_GRACE_MIN_PRODUCTION_MS = 10 * 60_000;
+/** The longest delay a Node timer takes (2^31 - 1 ms). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -81,9 +83,11 @@ const schema = z.object({
    * them (server/documents/orphan-chunks.ts). Longer than any upload can take in any instance: the
    * body within Node's request timeout (5 min), then the scan (1 min at most) and `put`. Drills shorten it.
    */
-  GRIDFS_GRACE_MS: envNumber(z.number().int().min(1000)).default(15 * 60_000),
+  // At most a timer's reach (about 24.8 days): Node fires a longer setInterval/setTimeout after 1 ms,
+  // which would run the sweep back to back (orphan-chunks.ts times both).
+  GRIDFS_GRACE_MS: envNumber(z.number().int().min(1000).max(TIMER_MAX_MS - 2_000)).default(15 * 60_000),
   /** GridFS: how often the running app looks for chunks of uploads cut short (besides after a web process dies). */
-  GRIDFS_SWEEP_INTERVAL_MS: envNumber(z.number().int().min(1000)).default(3_600_000),
+  GRIDFS_SWEEP_INTERVAL_MS: envNumber(z.number().int().min(1000).max(TIMER_MAX_MS)).default(3_600_000),
   /** Applicant accounts one network address may create per hour. */
   REGISTRATIONS_PER_IP_HOUR: envNumber(z.number().int().min(1)).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

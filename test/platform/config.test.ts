@@ -59,6 +59,13 @@ describe('platform: the running sweep of GridFS chunks of uploads cut short (GRI
     }
   });
 
+  it('refuses values past a timer’s reach (Node would fire them after 1 ms: a sweep back to back)', () => {
+    expect(loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(2 ** 31 - 1) }).upload.gridfsSweepIntervalMs).to.equal(2 ** 31 - 1);
+    expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(2 ** 31) })).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(30 * 86_400_000) })).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ GRIDFS_GRACE_MS: String(2 ** 31) })).to.throw(ConfigError, /GRIDFS_GRACE_MS/);
+  });
+
   it('in production refuses a grace under 10 minutes: the sweeps would take the chunks, files and letters of uploads still under way', () => {
     const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: 'ab'.repeat(32) };
     expect(loadConfig(prod).upload.gridfsGraceMs).to.equal(900_000);
