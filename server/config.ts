@@ -5,6 +5,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDataKey, type DataEncryptionConfig } from './crypto/keyring.ts';
 
+/** GRIDFS_GRACE_MS's least value in production (config below). */
+const GRIDFS_GRACE_MIN_PRODUCTION_MS = 10 * 60_000;
+/** The longest delay a Node timer takes (2^31 - 1 ms). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -79,9 +83,11 @@ const schema = z.object({
    * them (server/documents/orphan-chunks.ts). Longer than any upload can take in any instance: the
    * body within Node's request timeout (5 min), then the scan (1 min at most) and `put`. Drills shorten it.
    */
-  GRIDFS_GRACE_MS: envNumber(z.number().int().min(1000)).default(15 * 60_000),
+  // At most a timer's reach (about 24.8 days): Node fires a longer setInterval/setTimeout after 1 ms,
+  // which would run the sweep back to back (orphan-chunks.ts times both).
+  GRIDFS_GRACE_MS: envNumber(z.number().int().min(1000).max(TIMER_MAX_MS - 2_000)).default(15 * 60_000),
   /** GridFS: how often the running app looks for chunks of uploads cut short (besides after a web process dies). */
-  GRIDFS_SWEEP_INTERVAL_MS: envNumber(z.number().int().min(1000)).default(3_600_000),
+  GRIDFS_SWEEP_INTERVAL_MS: envNumber(z.number().int().min(1000).max(TIMER_MAX_MS)).default(3_600_000),
   /** Applicant accounts one network address may create per hour. */
   REGISTRATIONS_PER_IP_HOUR: envNumber(z.number().int().min(1)).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -226,6 +232,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) missing.push('  SESSION_SECRET: required in production (at least 32 characters)');
   // A generated key file beside the database would go into the same backups: production names its key.
   if (e.NODE_ENV === 'production' && !e.DATA_ENCRYPTION_KEY) missing.push(`  DATA_ENCRYPTION_KEY: required in production; ${KEY_FORMAT}`);
+  // The grace decides what the sweeps take as cut short (staged chunks, stored files and offer letters
+  // no record names yet): in production never under an upload's longest life (Node's 5-minute request
+  // timeout, the scan's minute, `put`) with room for clocks apart. Drills and tests shorten it.
+  if (e.NODE_ENV === 'production' && e.GRIDFS_GRACE_MS < GRIDFS_GRACE_MIN_PRODUCTION_MS) missing.push(`  GRIDFS_GRACE_MS: at least ${GRIDFS_GRACE_MIN_PRODUCTION_MS} (10 minutes) in production`);
   if (e.DATA_ENCRYPTION_PREVIOUS_KEYS && !e.DATA_ENCRYPTION_KEY) missing.push('  DATA_ENCRYPTION_PREVIOUS_KEYS: needs DATA_ENCRYPTION_KEY (the key to rotate to)');
   // One SMTP attempt can take a connect, a greeting and idle waits of SMTP_TIMEOUT_MS each; a lease
   // that ends sooner would let a second instance send the same e-mail while the first still sends it.

@@ -288,6 +288,10 @@ class GridFsStaging implements StagedUpload {
   length = 0;
   complete = false;
   private n = 0;
+  /** Chunks cut so far: after `finish`, how many the files document's bytes are in. */
+  get chunkCount(): number {
+    return this.n;
+  }
   private buf?: Buffer;
   private pos = 0;
   private batch: ChunkDoc[] = [];
@@ -445,6 +449,16 @@ export class GridFsStorage implements DocumentStorage {
         await this.getDb()
           .collection('documents.files')
           .insertOne({ _id: ready.id, length: ready.length, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: key, metadata: { contentType: meta.contentType, sha256: meta.sha256 } });
+        // Counted after the files document is in: a sweep of chunks without one (orphan-chunks.ts) that
+        // took them (an upload past GRIDFS_GRACE_MS, an instance whose clock is behind) is then seen
+        // here, and the upload fails rather than storing a file that cannot be read whole.
+        const db = this.getDb();
+        // Unacknowledged writes (w: 0) may not have landed yet: nothing to count against.
+        const have = db.writeConcern?.w === 0 ? ready.chunkCount : await db.collection('documents.chunks').countDocuments({ files_id: ready.id });
+        if (have !== ready.chunkCount) {
+          await db.collection('documents.files').deleteOne({ _id: ready.id });
+          throw new Error(`staged upload lost chunks before it was stored (${have} of ${ready.chunkCount})`);
+        }
         ready.settle();
       } catch (err) {
         await ready.abort().catch(() => undefined);

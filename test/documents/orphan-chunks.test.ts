@@ -115,6 +115,29 @@ describe('documents: GridFS chunks of uploads cut short, removed while the app r
     await db.dropDatabase();
   });
 
+  it('an upload whose chunks a sweep took while it ran (past the grace, or an instance whose clock is behind) fails at `put`, not stored broken', async () => {
+    const conn = (await testDatabase()).connection.useDb(`orphan_chunks_taken_${process.pid}`);
+    const db = conn.db as unknown as Db;
+    const store = new GridFsStorage(() => db);
+    const tempPath = path.join(tmpdir(), `orphan-${process.pid}-taken.part`);
+    const s = store.stage(tempPath) as ReturnType<GridFsStorage['stage']> & { id: ObjectId };
+    const first = randomBytes(2 * GRIDFS_CHUNK_BYTES);
+    await s.write(first);
+    await waitFor(async () => (await db.collection('documents.chunks').countDocuments({ files_id: s.id })) === 2, 5000, 'the first chunks');
+    // The sweep of an instance for which this upload began more than the grace ago.
+    const swept = await store.removeOrphanChunks(new Date(Date.now() + 2000), new Date(Date.now() - 60_000));
+    expect(swept.chunks).to.equal(2);
+    const rest = randomBytes(GRIDFS_CHUNK_BYTES + 5);
+    await s.write(rest);
+    await s.finish();
+    const key = newStorageKey();
+    let failed: unknown;
+    await store.put(tempPath, key, { contentType: 'application/pdf', sha256: sha256(Buffer.concat([first, rest])) }).catch((err: unknown) => (failed = err));
+    expect(String(failed)).to.match(/lost chunks/);
+    expect(await store.exists(key), 'no file stored that cannot be read whole').to.equal(false);
+    await db.dropDatabase();
+  });
+
   it('a death on an instance that stores on disk schedules nothing', async () => {
     const conn = (await testDatabase()).connection.useDb(`orphan_chunks_disk_${process.pid}`);
     const lines: string[] = [];

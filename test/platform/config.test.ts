@@ -58,6 +58,20 @@ describe('platform: the running sweep of GridFS chunks of uploads cut short (GRI
       expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: bad }), bad).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
     }
   });
+
+  it('refuses values past a timer’s reach (Node would fire them after 1 ms: a sweep back to back)', () => {
+    expect(loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(2 ** 31 - 1) }).upload.gridfsSweepIntervalMs).to.equal(2 ** 31 - 1);
+    expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(2 ** 31) })).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ GRIDFS_SWEEP_INTERVAL_MS: String(30 * 86_400_000) })).to.throw(ConfigError, /GRIDFS_SWEEP_INTERVAL_MS/);
+    expect(() => loadConfig({ GRIDFS_GRACE_MS: String(2 ** 31) })).to.throw(ConfigError, /GRIDFS_GRACE_MS/);
+  });
+
+  it('in production refuses a grace under 10 minutes: the sweeps would take the chunks, files and letters of uploads still under way', () => {
+    const prod = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: 'ab'.repeat(32) };
+    expect(loadConfig(prod).upload.gridfsGraceMs).to.equal(900_000);
+    expect(loadConfig({ ...prod, GRIDFS_GRACE_MS: '600000' }).upload.gridfsGraceMs).to.equal(600_000);
+    expect(() => loadConfig({ ...prod, GRIDFS_GRACE_MS: '599999' })).to.throw(ConfigError, /GRIDFS_GRACE_MS: at least 600000/);
+  });
 });
 
 describe('platform: database driver timeouts', () => {
