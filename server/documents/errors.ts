@@ -43,6 +43,8 @@ export const refused = {
   infected: (name: string) => new UploadError(422, 'infected', 'documents.errors.infected', { name }),
   scanFailed: (name: string) => new UploadError(503, 'scan_failed', 'documents.errors.scanFailed', { name }),
   /** 507 Insufficient Storage: the server's disk, not the file, is the fault; nothing was kept, sending it later will work. */
+  /** A stored upload found short of its bytes (a sweep took chunks of one that outlived its grace): nothing kept, sending again works. */
+  notStoredWhole: (name: string) => new UploadError(503, 'not_stored_whole', 'documents.errors.notStoredWhole', { name }),
   storageFull: (name: string) => (name ? new UploadError(507, 'storage_full', 'documents.errors.storageFull', { name }) : new UploadError(507, 'storage_full', 'documents.errors.storageFullUnnamed')),
 };
 
@@ -54,5 +56,11 @@ export function isNoSpace(err: unknown): boolean {
 
 /** `err` as the refusal of `name` for want of room on the uploads disk, when it is that; else as it is. */
 export function noRoomFor(err: unknown, name: string): unknown {
+  if (err instanceof StoredShortError) return refused.notStoredWhole(name);
   return isNoSpace(err) ? refused.storageFull(name) : err;
+}
+
+/** The store found an upload short of the bytes it received (storage.ts GridFS `put`): nothing was kept. */
+export class StoredShortError extends Error {
+  override readonly name = 'StoredShortError';
 }

@@ -19,6 +19,7 @@ import mongoose from 'mongoose';
 import { GridFSBucket, MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.ts';
 import { NotFoundError } from '../errors.ts';
+import { StoredShortError } from './errors.ts';
 
 export interface StoredMeta {
   contentType: string;
@@ -457,7 +458,7 @@ export class GridFsStorage implements DocumentStorage {
         const have = db.writeConcern?.w === 0 ? ready.chunkCount : await db.collection('documents.chunks').countDocuments({ files_id: ready.id });
         if (have !== ready.chunkCount) {
           await db.collection('documents.files').deleteOne({ _id: ready.id });
-          throw new Error(`staged upload lost chunks before it was stored (${have} of ${ready.chunkCount})`);
+          throw new StoredShortError(`staged upload lost chunks before it was stored (${have} of ${ready.chunkCount})`);
         }
         ready.settle();
       } catch (err) {
