@@ -54,8 +54,8 @@ export function isNoSpace(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-/** `err` as the refusal of `name` for want of room on the uploads disk, when it is that; else as it is. */
-export function noRoomFor(err: unknown, name: string): unknown {
+/** `err` as the refusal of `name` when the store is at fault (no room on the uploads disk, the upload stored short); else as it is. */
+export function storageRefusal(err: unknown, name: string): unknown {
   if (err instanceof StoredShortError) return refused.notStoredWhole(name);
   return isNoSpace(err) ? refused.storageFull(name) : err;
 }

@@ -13,7 +13,7 @@ import { CaseDocument, recountAfterOwnWrite, type DocumentDoc } from '../../mode
 import type { DocumentType } from '../../models/constants.ts';
 import type { PendingAudit } from '../audit/index.ts';
 import { deleteAudited, documentAudit, settleDocumentAudits, undoWithMark, withoutPendingAudits } from './pending-audit.ts';
-import { aboutField, noRoomFor, UploadError } from './errors.ts';
+import { aboutField, storageRefusal, UploadError } from './errors.ts';
 import { parseFileField, phaseOpen, type AllowedMime } from './rules.ts';
 import { DATE_RULES, VALID_MONTHS, addMonths, validityOf, type ValidityCase } from './validity.ts';
 import { scanOrRefuse } from './scan.ts';
@@ -375,7 +375,7 @@ export async function commitUploads(input: CommitUploadsOptions): Promise<Docume
       const entry: { doc?: DocumentDoc; audit?: PendingAudit; key: string } = { key: newStorageKey() };
       created.push(entry);
       // A disk store's rename needs no room, but its shard folder may (a full ext4): refused as the receiving would be.
-      await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 }).catch((err: unknown) => Promise.reject(aboutField(noRoomFor(err, p.file.name), p.file.field)));
+      await storage.put(p.file.tempPath, entry.key, { contentType: p.file.mimeType, sha256: p.file.sha256 }).catch((err: unknown) => Promise.reject(aboutField(storageRefusal(err, p.file.name), p.file.field)));
       stored.add(p.file.tempPath);
       Object.assign(entry, await insertVersion(input, p, entry.key, storage.kind));
     }

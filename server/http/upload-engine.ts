@@ -19,7 +19,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import type { Request } from 'express';
 import type multer from 'multer';
 import { ALLOWED_MIME, ALLOWED_TYPES_TEXT, extensionOf, typeForExtension, typeForMime, type AllowedMime } from '../documents/rules.ts';
-import { aboutField, isNoSpace, noRoomFor, refused, UploadError } from '../documents/errors.ts';
+import { aboutField, isNoSpace, storageRefusal, refused, UploadError } from '../documents/errors.ts';
 import { hashingSink, hashWhileWriting } from '../documents/hash-worker.ts';
 import { discardReceived, type StagedUpload } from '../documents/storage.ts';
 import { nameWithoutHiddenCharacters } from '../support/hidden-characters.ts';
@@ -277,7 +277,7 @@ export class SniffingTempStorage implements multer.StorageEngine {
       if (!stream.destroyed) stream.resume();
       // The temporary file's disk full (its folder, its open, a write): the sender is told the server
       // has no room, not that their upload was unreadable (test/drills/disk-full-upload-s36.test.ts).
-      const refusal = noRoomFor(err, displayName(raw));
+      const refusal = storageRefusal(err, displayName(raw));
       if (refusal !== err && typeof err === 'object' && err !== null) noRoom.set(err, refusal as UploadError);
       throw aboutField(refusal, file.fieldname);
     }

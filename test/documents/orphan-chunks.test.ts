@@ -14,7 +14,7 @@ import { createLogger } from '../../server/logger.ts';
 import { GridFsStorage, GRIDFS_CHUNK_BYTES, newStorageKey } from '../../server/documents/storage.ts';
 import { AFTER_DEATH_MARGIN_MS, orphanChunkService } from '../../server/documents/orphan-chunks.ts';
 import { testDatabase } from '../support/app.ts';
-import { noRoomFor, UploadError } from '../../server/documents/errors.ts';
+import { storageRefusal, UploadError } from '../../server/documents/errors.ts';
 import { translate } from '../../server/i18n/index.ts';
 import { sha256, waitFor } from './support.ts';
 
@@ -138,7 +138,7 @@ describe('documents: GridFS chunks of uploads cut short, removed while the app r
     expect(String(failed)).to.match(/lost chunks/);
     expect(await store.exists(key), 'no file stored that cannot be read whole').to.equal(false);
     // The person is told what happened and what to do (a 503 naming the file, en and vi), not a bare server error.
-    const told = noRoomFor(failed, 'passport.pdf') as UploadError;
+    const told = storageRefusal(failed, 'passport.pdf') as UploadError;
     expect(told).to.be.instanceOf(UploadError);
     expect([told.status, told.code]).to.deep.equal([503, 'not_stored_whole']);
     for (const [lang, words] of [['en', '“passport.pdf” could not be stored whole'], ['vi', 'Chưa lưu được trọn vẹn “passport.pdf”']] as const) {
