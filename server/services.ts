@@ -55,20 +55,28 @@ export function firstRunsOfOthers(name: string): Promise<void>[] {
 
 /**
  * A job run every `intervalMs` (first after `firstDelayMs`), never overlapping itself; a failed run
- * is logged and the next one goes ahead. stop() waits for a run in progress.
+ * is logged and the next one goes ahead. stop() waits for a run in progress. `runIn(ms)` asks for a
+ * run besides the period (after a web process died: orphan-chunks.ts); one asked for while a run is
+ * in progress follows it, not dropped as a period's tick then is.
  */
 export function periodicService(
   app: AppContext,
   opts: { name: string; intervalMs: number; firstDelayMs: number; run: (isStopping: () => boolean) => Promise<void> },
-): BackgroundService {
+): BackgroundService & { runIn(ms: number): void } {
   let timer: NodeJS.Timeout | undefined;
   let first: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopping = false;
   let runs = 0;
   let firstRunDone = () => {};
-  const tick = () => {
-    if (running || stopping) return;
+  const asked = new Set<NodeJS.Timeout>();
+  let again = false;
+  const tick = (follow = false) => {
+    if (stopping) return;
+    if (running) {
+      again ||= follow;
+      return;
+    }
     const started = performance.now();
     const firstRun = runs++ === 0;
     running = opts
@@ -83,6 +91,10 @@ export function periodicService(
       .finally(() => {
         running = undefined;
         if (firstRun) firstRunDone();
+        if (again) {
+          again = false;
+          tick(true);
+        }
       });
   };
   return {
@@ -94,10 +106,21 @@ export function periodicService(
       timer = setInterval(tick, opts.intervalMs);
       timer.unref();
     },
+    runIn(ms) {
+      if (stopping) return;
+      const t = setTimeout(() => {
+        asked.delete(t);
+        tick(true);
+      }, ms);
+      t.unref();
+      asked.add(t);
+    },
     async stop() {
       stopping = true;
       clearTimeout(first);
       clearInterval(timer);
+      for (const t of asked) clearTimeout(t);
+      asked.clear();
       firstRunDone();
       await running;
     },

@@ -10,7 +10,7 @@
 // the uploads begun since the previous run's cut-off (an index range on files_id), not every chunk:
 // its cost follows the window's uploads, not the size of the bucket.
 import type { AppContext } from '../deps.ts';
-import { registerService, type BackgroundService } from '../services.ts';
+import { periodicService, registerService, type BackgroundService } from '../services.ts';
 import { GridFsStorage, createStorage } from './storage.ts';
 
 /**
@@ -25,75 +25,34 @@ const WINDOW_OVERLAP_MS = 60_000;
 export const AFTER_DEATH_MARGIN_MS = 2_000;
 
 export function orphanChunkService(app: AppContext): BackgroundService {
+  // Only an instance that stages GridFS uploads leaves such chunks; the start-up sweep covers the rest.
+  if (app.config.upload.storage !== 'gridfs') return { name: 'gridfs-orphan-chunks', start() {}, async stop() {} };
   const graceMs = app.config.upload.gridfsGraceMs;
   const store = createStorage({ upload: { ...app.config.upload, storage: 'gridfs' } }, app.db.connection);
   if (!(store instanceof GridFsStorage)) throw new Error('GridFS storage expected');
   // The start-up sweep removed what was begun before its cut-off (this process's start less the same grace).
   let coveredUpTo = Date.now() - graceMs;
-  let timer: NodeJS.Timeout | undefined;
-  const afterDeath = new Set<NodeJS.Timeout>();
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopping = false;
-
-  const run = async () => {
-    const before = new Date(Date.now() - graceMs);
-    const since = new Date(Math.min(coveredUpTo, before.getTime()) - WINDOW_OVERLAP_MS);
-    const started = performance.now();
-    const r = await store.removeOrphanChunks(before, since);
-    // Only once the run succeeded: a failed one leaves its window to the next.
-    coveredUpTo = Math.max(coveredUpTo, before.getTime());
-    const ms = Math.round(performance.now() - started);
-    if (r.chunks > 0) {
-      app.logger.warn({ chunks: r.chunks, uploads: r.uploads.slice(0, 50), more: Math.max(0, r.uploads.length - 50), since, before, ms }, 'GridFS chunks of uploads cut short removed');
-    } else {
-      app.logger.debug({ since, before, ms }, 'GridFS orphan chunks: none');
-    }
-  };
-
-  // Never two runs at once; one asked for during a run comes after it (a death's run is not dropped).
-  const trigger = () => {
-    if (stopping) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = run()
-      .catch((err: unknown) => app.logger.error({ err }, 'GridFS orphan chunks: sweep failed'))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          trigger();
-        }
-      });
-  };
-
-  return {
+  // Never two runs at once; one asked for after a death during a run comes after it (periodicService).
+  const service = periodicService(app, {
     name: 'gridfs-orphan-chunks',
-    start() {
-      // Only an instance that stages GridFS uploads leaves such chunks; the start-up sweep covers the rest.
-      if (app.config.upload.storage !== 'gridfs') return;
-      timer = setInterval(trigger, app.config.upload.gridfsSweepIntervalMs);
-      timer.unref();
+    intervalMs: app.config.upload.gridfsSweepIntervalMs,
+    firstDelayMs: app.config.upload.gridfsSweepIntervalMs,
+    run: async () => {
+      const before = new Date(Date.now() - graceMs);
+      const since = new Date(Math.min(coveredUpTo, before.getTime()) - WINDOW_OVERLAP_MS);
+      const r = await store.removeOrphanChunks(before, since);
+      // Only once the run succeeded: a failed one leaves its window to the next.
+      coveredUpTo = Math.max(coveredUpTo, before.getTime());
+      if (r.chunks > 0) app.logger.warn({ chunks: r.chunks, uploads: r.uploads.slice(0, 50), more: Math.max(0, r.uploads.length - 50), since, before }, 'GridFS chunks of uploads cut short removed');
+      else app.logger.debug({ since, before }, 'GridFS orphan chunks: none');
     },
+  });
+  return {
+    ...service,
     webProcessDied() {
-      if (stopping || app.config.upload.storage !== 'gridfs') return;
       const delay = graceMs + AFTER_DEATH_MARGIN_MS;
       app.logger.info({ inMs: delay }, 'a web process died: its uploads’ chunks will be looked for once the grace has passed');
-      const t = setTimeout(() => {
-        afterDeath.delete(t);
-        trigger();
-      }, delay);
-      t.unref();
-      afterDeath.add(t);
-    },
-    async stop() {
-      stopping = true;
-      clearInterval(timer);
-      for (const t of afterDeath) clearTimeout(t);
-      afterDeath.clear();
-      await running;
+      service.runIn(delay);
     },
   };
 }
