@@ -123,7 +123,6 @@ export function positionOf(history: readonly StoredEntry[], at: Date): number {
   return i === -1 ? history.length : i;
 }
 
-
 const pin = (v: unknown) => (v === undefined ? { $exists: false } : { $eq: v });
 
 /**
